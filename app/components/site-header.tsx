@@ -1,0 +1,39 @@
+import { Form, Link } from "@remix-run/react";
+
+type HeaderUser = { email: string; tier: "free" | "pro"; role: "user" | "admin" } | null;
+
+export function SiteHeader({ user }: { user: HeaderUser }) {
+  return (
+    <header className="border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-900/80">
+      <nav className="mx-auto flex max-w-3xl items-center justify-between gap-4 px-4 py-3" aria-label="Main">
+        <Link to="/" className="flex items-center gap-2 text-lg font-bold tracking-tight">
+          <span aria-hidden className="grid h-8 w-8 place-items-center rounded-lg bg-brand-600 text-white">
+            ↓
+          </span>
+          Tải Video Nhanh
+        </Link>
+        {user ? (
+          <div className="flex items-center gap-3 text-sm">
+            <Link to="/account" className="font-medium hover:underline" data-testid="account-link">
+              {user.email}
+            </Link>
+            <Form method="post" action="/logout">
+              <button type="submit" className="rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                Log out
+              </button>
+            </Form>
+          </div>
+        ) : (
+          <div className="flex items-center gap-2 text-sm">
+            <Link to="/login" className="rounded-md px-3 py-1.5 font-medium hover:bg-slate-100 dark:hover:bg-slate-800">
+              Log in
+            </Link>
+            <Link to="/signup" className="rounded-md bg-brand-600 px-3 py-1.5 font-medium text-white hover:bg-brand-700">
+              Sign up
+            </Link>
+          </div>
+        )}
+      </nav>
+    </header>
+  );
+}

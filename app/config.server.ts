@@ -1,0 +1,109 @@
+import { z } from "zod";
+
+/**
+ * The one place environment variables are read. Every process (web, worker,
+ * scripts) parses them once through this schema; everything else imports the
+ * parsed `config` object.
+ */
+
+const DEV_SECRET = "dev-only-secret-change-me";
+
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const secretList = z
+  .string()
+  .min(1)
+  .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(16, "each secret needs at least 16 characters")).min(1));
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: int(3000, 0, 65535),
+    HOST: z.string().default("0.0.0.0"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    TRUST_PROXY: z.string().default("false"),
+    PUBLIC_URL: z.string().url().optional(),
+
+    DATABASE_URL: z.string().url(),
+    DATABASE_POOL_MAX: int(10, 1, 200),
+
+    REDIS_URL: z.string().url().optional(),
+    REDIS_HOST: z.string().default("127.0.0.1"),
+    REDIS_PORT: int(6379, 1, 65535),
+    REDIS_PASSWORD: z.string().optional(),
+    REDIS_DB: int(0, 0, 15),
+
+    SESSION_SECRET: secretList.default(DEV_SECRET),
+    SESSION_MAX_AGE_DAYS: int(30, 1, 365),
+    COOKIE_SECURE: z.enum(["auto", "true", "false"]).default("auto"),
+    STREAM_TOKEN_SECRET: secretList.default(DEV_SECRET),
+    ADMIN_EMAILS: z
+      .string()
+      .default("")
+      .transform((v) => v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean)),
+
+    AUTH_RATE_LIMIT_PER_IP: int(30, 1),
+    AUTH_RATE_LIMIT_PER_EMAIL: int(10, 1),
+    AUTH_RATE_LIMIT_WINDOW_SECONDS: int(900, 1),
+
+    STREAM_TOKEN_EXPIRES_MINUTES: int(30, 1, 24 * 60),
+    MAX_CONCURRENT_STREAMS: int(3, 1),
+    MAX_TOKENS_PER_USER: int(5, 1),
+    MAX_TOKENS_PER_HOUR: int(20, 1),
+    STREAM_BUFFER_SIZE: int(65536, 1024, 64 * 1024 * 1024),
+    FREE_TIER_DAILY: int(10, 0),
+    PRO_TIER_DAILY: int(100, 0),
+    METRICS_RETENTION_HOURS: int(24, 1),
+
+    YTDLP_PATH: z.string().default("yt-dlp"),
+    FFMPEG_PATH: z.string().default("ffmpeg"),
+    WORKER_CONCURRENCY: int(2, 1, 64),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== "production") return;
+    for (const key of ["SESSION_SECRET", "STREAM_TOKEN_SECRET"] as const) {
+      if (env[key].includes(DEV_SECRET)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [key],
+          message: "must be set to a random value in production (openssl rand -hex 32)",
+        });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof schema> & { trustProxy: boolean | number | string };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Express' `trust proxy` accepts a boolean, a hop count or a list of subnets. */
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === "true") return true;
+  if (value === "false" || value === "") return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`),
+    );
+  }
+  return { ...result.data, trustProxy: parseTrustProxy(result.data.TRUST_PROXY) };
+}
+
+export const config: Config = parseConfig();
+
+export const isProduction = config.NODE_ENV === "production";

@@ -1,0 +1,2 @@
+/** The socket.io room every connection of one user joins. */
+export const userRoom = (userId: string) => `user:${userId}`;

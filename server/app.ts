@@ -1,0 +1,94 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import path from "node:path";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import helmet from "helmet";
+import { pinoHttp } from "pino-http";
+import { config } from "~/config.server";
+import { logger } from "~/services/logger.server";
+
+const REQUEST_ID = /^[\w.-]{8,128}$/;
+
+/**
+ * The Express app the http.Server carries: security headers with a
+ * per-request CSP nonce, request logs, static files and the Remix handler.
+ * `getBuild` is called per request so dev rebuilds are picked up.
+ */
+export function createApp({ getBuild, mode }: { getBuild: () => ServerBuild; mode: string }) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.trustProxy);
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers["x-request-id"];
+        const id = typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader("X-Request-Id", id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+      autoLogging: { ignore: (req) => req.url?.startsWith("/build/") ?? false },
+      // One compact line per request: no headers (cookies, tokens) in the logs.
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url, ip: req.remoteAddress }),
+        res: (res) => ({ status: res.statusCode }),
+      },
+    }),
+  );
+
+  app.use((_req, res, next) => {
+    res.locals.cspNonce = randomBytes(16).toString("base64");
+    next();
+  });
+  app.use(
+    helmet({
+      crossOriginEmbedderPolicy: false,
+      referrerPolicy: { policy: "same-origin" },
+      contentSecurityPolicy: {
+        directives: {
+          "default-src": ["'self'"],
+          "script-src": ["'strict-dynamic'", (_req, res) => `'nonce-${(res as express.Response).locals.cspNonce}'`],
+          "connect-src": ["'self'", ...(mode === "development" ? ["ws:"] : [])],
+          "img-src": ["'self'", "data:", "https:"],
+          "media-src": ["'self'", "blob:"],
+          "form-action": ["'self'"],
+          // Self-hosted on plain http (a LAN address) must keep working.
+          "upgrade-insecure-requests": null,
+        },
+      },
+    }),
+  );
+
+  app.use(compression());
+
+  // Hashed build assets never change under the same name; everything else in public/ may.
+  app.use("/build", express.static(path.resolve("public/build"), { immutable: true, maxAge: "1y" }));
+  app.use(express.static(path.resolve("public"), { maxAge: "1h" }));
+
+  // One handler per build: created once in production, again after each dev rebuild.
+  let current: { build: ServerBuild; handle: ReturnType<typeof createRequestHandler> } | undefined;
+  const handlerFor = (build: ServerBuild) => {
+    if (current?.build !== build) {
+      current = {
+        build,
+        handle: createRequestHandler({
+          build,
+          mode,
+          getLoadContext: (req, res) => ({
+            cspNonce: res.locals.cspNonce as string,
+            clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
+            requestId: String(req.id),
+          }),
+        }),
+      };
+    }
+    return current.handle;
+  };
+  app.all("*", (req, res, next) => handlerFor(getBuild())(req, res, next));
+
+  return app;
+}

@@ -1,0 +1,57 @@
+import { watch } from "node:fs";
+import { createServer } from "node:http";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { broadcastDevReady, type ServerBuild } from "@remix-run/node";
+import closeWithGrace from "close-with-grace";
+import { config } from "~/config.server";
+import { closeDatabase } from "~/db/client.server";
+import { runMigrations } from "~/db/migrate.server";
+import { logger } from "~/services/logger.server";
+import { closeRedis, redisReady } from "~/services/redis.server";
+import { createApp } from "./app";
+import { attachSocketServer } from "./socket";
+
+const BUILD_PATH = path.resolve("build/index.js");
+const mode = config.NODE_ENV === "production" ? "production" : "development";
+
+async function importBuild(): Promise<ServerBuild> {
+  // The query defeats the ESM cache so a dev rebuild is really re-imported.
+  return import(`${pathToFileURL(BUILD_PATH).href}?t=${Date.now()}`);
+}
+
+await runMigrations(config.DATABASE_URL);
+await redisReady();
+
+let build = await importBuild();
+if (mode === "development") {
+  await broadcastDevReady(build);
+  let reloading: NodeJS.Timeout | undefined;
+  watch(path.dirname(BUILD_PATH), () => {
+    clearTimeout(reloading);
+    reloading = setTimeout(async () => {
+      build = await importBuild();
+      await broadcastDevReady(build);
+    }, 100);
+  });
+}
+
+const app = createApp({ getBuild: () => build, mode });
+const httpServer = createServer(app);
+const io = attachSocketServer(httpServer);
+
+httpServer.listen(config.PORT, config.HOST, () => {
+  const address = httpServer.address();
+  const port = typeof address === "object" && address ? address.port : config.PORT;
+  logger.info({ port, mode }, `web server listening on http://localhost:${port}`);
+});
+
+closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  if (err) logger.error({ err }, "web server crashed");
+  logger.info({ signal }, "web server shutting down");
+  // io.close() also closes the http server, letting in-flight requests finish.
+  await io.close();
+  await closeRedis();
+  await closeDatabase();
+  logger.info("web server stopped");
+});

@@ -1,0 +1,3 @@
+import { startProcess } from "~/services/process.server";
+
+await startProcess("web", () => import("./boot"));

@@ -1,0 +1,37 @@
+import type { Server as HttpServer } from "node:http";
+import { Server } from "socket.io";
+import { userRoom } from "~/lib/rooms";
+import { logger } from "~/services/logger.server";
+import { getUserIdFromCookie } from "~/services/session.server";
+
+export type SocketData = { userId: string };
+
+/**
+ * socket.io on the same http.Server as Remix. A socket is accepted only with
+ * a valid session cookie, and joins its user's room; events for a user are
+ * emitted to that room, so they reach every tab the user has open.
+ */
+export function attachSocketServer(httpServer: HttpServer) {
+  const io = new Server<Record<string, never>, Record<string, (...args: unknown[]) => void>, Record<string, never>, SocketData>(
+    httpServer,
+    { serveClient: false, transports: ["websocket", "polling"] },
+  );
+
+  io.use(async (socket, next) => {
+    try {
+      const userId = await getUserIdFromCookie(socket.handshake.headers.cookie);
+      if (!userId) return next(new Error("unauthorized"));
+      socket.data.userId = userId;
+      next();
+    } catch (err) {
+      logger.warn({ err }, "socket authentication failed");
+      next(new Error("unavailable"));
+    }
+  });
+
+  io.on("connection", (socket) => {
+    void socket.join(userRoom(socket.data.userId));
+  });
+
+  return io;
+}

@@ -1,0 +1,3 @@
+import { startProcess } from "~/services/process.server";
+
+await startProcess("worker", () => import("./boot"));
