@@ -16,7 +16,7 @@ import { resolvePostgresDir, startPostgres, startRedis, stopChild, type RunningS
 
 const dev = process.argv.includes("--dev");
 const root = path.resolve(import.meta.dirname, "..");
-const dataDir = path.join(root, ".data");
+const dataDir = path.resolve(root, process.env.TVN_DATA_DIR ?? ".data");
 const say = (message: string) => console.log(`[start] ${message}`);
 
 if (existsSync(path.join(root, ".env"))) process.loadEnvFile(path.join(root, ".env"));

@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useActionData, useSearchParams } from "@remix-run/react";
 import { AuthForm } from "~/components/auth-form";
 import { SignupSchema } from "~/lib/auth-schemas";
@@ -6,6 +6,9 @@ import { handleAuthSubmission } from "~/services/auth.server";
 import { redirectIfSignedIn } from "~/services/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign up · Tải Video Nhanh" }];
+
+// Rate-limit headers (Retry-After, RateLimit-*) from the action reach document responses too.
+export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
 
 export const loader = ({ request }: LoaderFunctionArgs) => redirectIfSignedIn(request);
 

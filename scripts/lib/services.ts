@@ -135,6 +135,9 @@ export async function startPostgres({
     // The parent must stay traversable by the postgres user; the cluster itself is private.
     mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o755 });
     mkdirSync(dataDir, { mode: 0o700 });
+    if (isRoot && !canPostgresUserEnter(path.dirname(dataDir))) {
+      throw new Error(`the postgres system user cannot enter ${path.dirname(dataDir)}: make it (and its parents) world-executable`);
+    }
     ownForPostgres(dataDir);
     // initdb wants an empty directory, so the one-off password file sits beside it.
     const pwfile = path.join(path.dirname(dataDir), `.initpw-${process.pid}`);
@@ -191,15 +194,18 @@ export async function startRedis({
   logFile,
   password,
   ephemeral = false,
+  port: fixedPort,
 }: {
   dataDir: string;
   logFile: string;
   password: string;
   ephemeral?: boolean;
-}): Promise<RunningService> {
+  /** Restart on the port an earlier instance had (tests of reconnection). */
+  port?: number;
+}): Promise<RunningService & { port: number }> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   mkdirSync(path.dirname(logFile), { recursive: true });
-  const port = await getFreePort();
+  const port = fixedPort ?? (await getFreePort());
   const run = asServiceUser(
     "redis-server",
     [
@@ -231,7 +237,7 @@ export async function startRedis({
     }
   });
 
-  return { name: "redis", url, child, stop: () => stopChild(child, "SIGTERM") };
+  return { name: "redis", url, port, child, stop: () => stopChild(child, "SIGTERM") };
 }
 
 export { stopChild, waitForExit };

@@ -1,0 +1,54 @@
+/**
+ * Runs the real web server (and, unless told otherwise, a worker process)
+ * from the production build against the test Postgres/Redis, on a free port.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { getFreePort, stopChild } from "../../scripts/lib/services";
+
+export type RunningApp = {
+  baseUrl: string;
+  web: ChildProcess;
+  worker: ChildProcess | null;
+  output: () => string;
+  stop: () => Promise<void>;
+};
+
+function spawnNode(entry: string, env: NodeJS.ProcessEnv, sink: string[]) {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], { env, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.on("data", (chunk: Buffer) => sink.push(chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => sink.push(chunk.toString()));
+  return child;
+}
+
+export async function startApp({ env = {}, worker = true }: { env?: Record<string, string>; worker?: boolean } = {}): Promise<RunningApp> {
+  const port = await getFreePort();
+  const secret = () => randomBytes(24).toString("hex");
+  const fullEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    SESSION_SECRET: secret(),
+    STREAM_TOKEN_SECRET: secret(),
+    ...env,
+  };
+  const logs: string[] = [];
+  const web = spawnNode("server/index.ts", fullEnv, logs);
+  const workerProcess = worker ? spawnNode("workers/index.ts", fullEnv, logs) : null;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await Promise.all([stopChild(web, "SIGTERM", 10_000), workerProcess && stopChild(workerProcess, "SIGTERM", 10_000)]);
+  };
+
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (web.exitCode !== null) break;
+    const ok = await fetch(`${baseUrl}/`, { redirect: "manual" }).then((r) => r.status < 500, () => false);
+    if (ok) return { baseUrl, web, worker: workerProcess, output: () => logs.join(""), stop };
+    await sleep(100);
+  }
+  await stop();
+  throw new Error(`web server did not start on ${baseUrl}:\n${logs.join("")}`);
+}
