@@ -5,20 +5,21 @@ type HeaderUser = { email: string; tier: "free" | "pro"; role: "user" | "admin" 
 export function SiteHeader({ user }: { user: HeaderUser }) {
   return (
     <header className="border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-900/80">
-      <nav className="mx-auto flex max-w-3xl items-center justify-between gap-4 px-4 py-3" aria-label="Main">
-        <Link to="/" className="flex items-center gap-2 text-lg font-bold tracking-tight">
-          <span aria-hidden className="grid h-8 w-8 place-items-center rounded-lg bg-brand-600 text-white">
+      <nav className="mx-auto flex max-w-3xl items-center justify-between gap-2 px-3 py-3 sm:gap-4 sm:px-4" aria-label="Main">
+        <Link to="/" className="flex items-center gap-2 whitespace-nowrap text-lg font-bold tracking-tight">
+          <span aria-hidden data-testid="logo-mark" className="grid h-8 w-8 shrink-0 place-items-center rounded-lg bg-brand-600 text-white">
             ↓
           </span>
           Tải Video Nhanh
         </Link>
         {user ? (
-          <div className="flex items-center gap-3 text-sm">
-            <Link to="/account" className="font-medium hover:underline" data-testid="account-link">
-              {user.email}
+          <div className="flex min-w-0 items-center gap-2 text-sm sm:gap-3">
+            <Link to="/account" className="font-medium hover:underline" data-testid="account-link" title={user.email}>
+              <span className="sm:hidden">Account</span>
+              <span className="hidden max-w-[16rem] truncate align-bottom sm:inline-block">{user.email}</span>
             </Link>
             <Form method="post" action="/logout">
-              <button type="submit" className="rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+              <button type="submit" className="whitespace-nowrap rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
                 Log out
               </button>
             </Form>

@@ -37,7 +37,7 @@ export default function AccountPage() {
           }
         />
         {account.role === "admin" ? <Row label="Role" value="Administrator" /> : null}
-        <Row label="Member since" value={new Date(account.memberSince).toLocaleDateString("en-GB", { dateStyle: "long" })} />
+        <Row label="Member since" value={new Date(account.memberSince).toLocaleDateString("en-GB", { dateStyle: "long", timeZone: "UTC" })} />
       </dl>
       <Form method="post" action="/logout">
         <button type="submit" className="rounded-md border border-slate-300 px-4 py-2 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
