@@ -1,0 +1,28 @@
+# Production image: Debian (for its yt-dlp, ffmpeg), Node 20, non-root.
+FROM node:20-bookworm-slim AS base
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends yt-dlp ffmpeg ca-certificates tini \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+
+FROM base AS build
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npx remix build && npm prune --omit=dev
+
+FROM base AS runtime
+ENV NODE_ENV=production PORT=3000
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/build ./build
+COPY --from=build --chown=node:node /app/public ./public
+COPY --chown=node:node package.json tsconfig.json ./
+COPY --chown=node:node app ./app
+COPY --chown=node:node server ./server
+COPY --chown=node:node workers ./workers
+COPY --chown=node:node drizzle ./drizzle
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/').then(r=>process.exit(r.status<500?0:1),()=>process.exit(1))"
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "--import", "tsx", "server/index.ts"]
