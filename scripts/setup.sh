@@ -2,7 +2,7 @@
 # Idempotent setup: installs what is missing and nothing else.
 #   - Debian packages: yt-dlp, ffmpeg, postgresql, redis-server, chromium
 #     (as root through apt-get; otherwise it prints the apt line and stops)
-#   - npm packages from package-lock.json (npm ci) when node_modules is stale
+#   - npm packages from package-lock.json when node_modules is stale
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,8 +28,11 @@ if ((${#missing[@]})); then
   fi
 fi
 
-# npm ci when node_modules is absent or older than the lock file.
+# Install from the lock file when node_modules is absent or older than it.
+# Not `npm ci`: npm 11 here writes locks without other platforms' optional
+# packages and then its own `npm ci` rejects them as out of sync; `npm install`
+# installs exactly the locked versions and leaves the lock file unchanged.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "[setup] installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund
+  echo "[setup] installing npm packages from package-lock.json"
+  npm install --no-audit --no-fund
 fi

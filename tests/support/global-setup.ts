@@ -19,23 +19,19 @@ export default async function setup() {
   let databaseUrl = process.env.TEST_DATABASE_URL;
   let redisUrl = process.env.TEST_REDIS_URL;
   try {
+    const privateInstance = (name: string) => ({
+      dataDir: path.join(dir, name),
+      logFile: path.join(dir, `${name}.log`),
+      password: randomBytes(16).toString("hex"),
+      ephemeral: true,
+    });
     if (!databaseUrl) {
-      const pg = await startPostgres({
-        dataDir: path.join(dir, "postgres"),
-        logFile: path.join(dir, "postgres.log"),
-        password: randomBytes(16).toString("hex"),
-        ephemeral: true,
-      });
+      const pg = await startPostgres(privateInstance("postgres"));
       started.push(pg);
       databaseUrl = pg.url;
     }
     if (!redisUrl) {
-      const redis = await startRedis({
-        dataDir: path.join(dir, "redis"),
-        logFile: path.join(dir, "redis.log"),
-        password: randomBytes(16).toString("hex"),
-        ephemeral: true,
-      });
+      const redis = await startRedis(privateInstance("redis"));
       started.push(redis);
       redisUrl = redis.url;
     }
