@@ -59,7 +59,18 @@ const schema = z
 
     YTDLP_PATH: z.string().default("yt-dlp"),
     FFMPEG_PATH: z.string().default("ffmpeg"),
-    WORKER_CONCURRENCY: int(2, 1, 64),
+    FFPROBE_PATH: z.string().default("ffprobe"),
+
+    ALLOW_PRIVATE_NETWORKS: z
+      .enum(["true", "false", "1", "0"])
+      .default("false")
+      .transform((v) => v === "true" || v === "1"),
+    ANALYSIS_CONCURRENCY: int(2, 1, 64),
+    ANALYSIS_TIMEOUT_SECONDS: int(60, 1, 3600),
+    ANALYSIS_ATTEMPTS: int(3, 1, 10),
+    ANALYSIS_CACHE_TTL_SECONDS: int(3600, 0),
+    /** How long a worker's lock on a job lasts: a killed worker's job is taken over after about this long. */
+    JOB_LOCK_SECONDS: int(30, 2, 600),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;

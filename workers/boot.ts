@@ -40,7 +40,7 @@ maintenance.on("ready", async () => {
       { name: maintenanceJobs.cleanupSessions.name, opts: { removeOnComplete: 100, removeOnFail: 100 } },
     )
     .catch((err) => logger.warn({ err: err.message }, "could not register job schedulers yet"));
-  logger.info({ queues: [QUEUES.maintenance], concurrency: config.WORKER_CONCURRENCY }, "worker ready");
+  logger.info({ queues: [QUEUES.maintenance], concurrency: config.ANALYSIS_CONCURRENCY }, "worker ready");
 });
 
 closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {

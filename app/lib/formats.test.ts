@@ -1,0 +1,119 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { badgeFor, codecName, formatBytes, formatDuration, normaliseInfo, type YtDlpInfo } from "./formats";
+
+const captured = (name: string) =>
+  JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../../tests/fixtures/ytdlp", `${name}.json`), "utf8")) as YtDlpInfo;
+
+describe("normaliseInfo on yt-dlp's real output for the loopback fixtures", () => {
+  it("takes a direct mp4 link as one direct video+audio format", () => {
+    const { result, sources } = normaliseInfo(captured("mp4"));
+    const plain = result.formats.filter((f) => !f.derived);
+    expect(plain).toHaveLength(1);
+    expect(plain[0]).toMatchObject({ id: "mp4", ext: "mp4", container: "MP4", delivery: "direct", protocol: "http", kind: "video+audio", badge: "Video" });
+    expect(sources.mp4.url).toBe("http://ORIGIN/media/sample.mp4");
+    expect(result.extractor).toBe("Generic");
+  });
+
+  it("finds both <source>s of the video page, with the page's title and thumbnail", () => {
+    const { result, sources } = normaliseInfo(captured("video-page"));
+    expect(result.title).toBe("Tải video nhanh – thử nghiệm (1)");
+    expect(result.thumbnail).toBe("http://ORIGIN/media/thumbnail.jpg");
+    const plain = result.formats.filter((f) => !f.derived);
+    expect(plain.map((f) => f.ext).sort()).toEqual(["mp4", "webm"]);
+    expect(plain.every((f) => f.delivery === "direct")).toBe(true);
+    // The page's formats carry a Referer that the stream must send too.
+    expect(sources["1"].headers.Referer).toBe("http://ORIGIN/page/video.html");
+  });
+
+  it("marks an HLS playlist for the pipe path", () => {
+    const { result } = normaliseInfo(captured("hls"));
+    const plain = result.formats.filter((f) => !f.derived);
+    expect(plain).toEqual([expect.objectContaining({ protocol: "m3u8_native", delivery: "pipe" })]);
+  });
+});
+
+describe("normaliseInfo on a site with separate video and audio streams", () => {
+  const { result, sources } = normaliseInfo(captured("multi-format"));
+  const byId = Object.fromEntries(result.formats.map((f) => [f.id, f]));
+
+  it("keeps the page facts and picks the preferred thumbnail", () => {
+    expect(result).toMatchObject({ title: "Tải video nhanh – thử nghiệm", uploader: "Kênh Thử Nghiệm", durationSeconds: 212, extractor: "Youtube" });
+    expect(result.thumbnail).toBe("https://i.example/vi/maxres.jpg");
+  });
+
+  it("drops storyboards and DRM formats", () => {
+    expect(byId.sb0).toBeUndefined();
+    expect(byId.drm).toBeUndefined();
+    expect(sources.sb0).toBeUndefined();
+  });
+
+  it("tells video-only, audio-only and muxed formats apart", () => {
+    expect(byId["137"]).toMatchObject({ kind: "video", hasAudio: false, acodec: null, badge: "1080p" });
+    expect(byId["140"]).toMatchObject({ kind: "audio", hasVideo: false, badge: "Audio", container: "M4A" });
+    expect(byId["251"]).toMatchObject({ kind: "audio", ext: "webm", filesize: 3600000, filesizeIsEstimate: true });
+    expect(byId["18"]).toMatchObject({ kind: "video+audio", badge: "SD", width: 640, height: 360 });
+    expect(byId["313"].badge).toBe("4K");
+  });
+
+  it("estimates a size from bitrate and duration when yt-dlp gives none", () => {
+    expect(byId["18"].filesize).toBe(Math.round((503.5 * 1000 * 212) / 8));
+    expect(byId["18"].filesizeIsEstimate).toBe(true);
+    expect(byId["137"]).toMatchObject({ filesize: 66250000, filesizeIsEstimate: false });
+  });
+
+  it("sends fragmented and streaming protocols down the pipe path", () => {
+    expect(byId["hls-720"].delivery).toBe("pipe");
+    expect(byId["dash-480"].delivery).toBe("pipe");
+    expect(byId["137"].delivery).toBe("direct");
+  });
+
+  it("offers the best video merged with the best audio first, and an audio-only choice", () => {
+    expect(result.formats[0]).toMatchObject({ id: "best", derived: "best", selector: "313+251", delivery: "pipe", badge: "4K", kind: "video+audio", ext: "mkv" });
+    expect(result.formats[0].filesize).toBe(318000000 + 3600000);
+    expect(byId.audio).toMatchObject({ derived: "audio", kind: "audio", ext: "m4a", delivery: "pipe", selector: "251" });
+  });
+
+  it("sorts muxed formats, then video by height, fps and bitrate, then audio", () => {
+    const plain = result.formats.filter((f) => !f.derived).map((f) => f.id);
+    expect(plain).toEqual(["hls-720", "18", "313", "299", "137", "248", "dash-480", "251", "140", "139"]);
+  });
+
+  it("labels formats for people", () => {
+    expect(byId["299"].label).toBe("1080p50 · MP4 · H.264 · no sound");
+    expect(byId["18"].label).toBe("360p · MP4 · H.264 + AAC");
+    expect(byId["140"].label).toBe("Audio 130 kbps · M4A · AAC");
+  });
+});
+
+describe("helpers", () => {
+  it.each([
+    [2160, "4K"],
+    [1440, "1440p"],
+    [1080, "1080p"],
+    [720, "720p"],
+    [480, "480p"],
+    [360, "SD"],
+    [null, "Video"],
+  ] as const)("badges height %s as %s", (height, badge) => {
+    expect(badgeFor(height, true)).toBe(badge);
+  });
+
+  it("names codecs", () => {
+    expect(codecName("avc1.640028")).toBe("H.264");
+    expect(codecName("vp09.00.40.08")).toBe("VP9");
+    expect(codecName("av01.0.08M.08")).toBe("AV1");
+    expect(codecName("none")).toBeNull();
+  });
+
+  it("formats bytes and durations", () => {
+    expect(formatBytes(999)).toBe("999 B");
+    expect(formatBytes(1_234_567)).toBe("1.2 MB");
+    expect(formatBytes(318_000_000)).toBe("318 MB");
+    expect(formatBytes(1_234_567, "vi")).toBe("1,2 MB");
+    expect(formatDuration(212)).toBe("3:32");
+    expect(formatDuration(3725)).toBe("1:02:05");
+    expect(formatDuration(null)).toBeNull();
+  });
+});

@@ -1,0 +1,340 @@
+/**
+ * Turns yt-dlp's `-J` output into the formats users choose from. Pure code,
+ * safe in the browser: the server normalises, the UI renders the same types.
+ */
+
+/** The fields of yt-dlp's format objects we read; everything may be missing. */
+export type YtDlpFormat = {
+  format_id?: string;
+  format_note?: string | null;
+  url?: string;
+  ext?: string | null;
+  protocol?: string | null;
+  width?: number | null;
+  height?: number | null;
+  fps?: number | null;
+  vcodec?: string | null;
+  acodec?: string | null;
+  filesize?: number | null;
+  filesize_approx?: number | null;
+  tbr?: number | null;
+  vbr?: number | null;
+  abr?: number | null;
+  container?: string | null;
+  video_ext?: string | null;
+  audio_ext?: string | null;
+  fragments?: unknown[] | null;
+  has_drm?: boolean | null;
+  http_headers?: Record<string, string> | null;
+};
+
+export type YtDlpInfo = YtDlpFormat & {
+  id?: string;
+  title?: string | null;
+  fulltitle?: string | null;
+  uploader?: string | null;
+  channel?: string | null;
+  duration?: number | null;
+  thumbnail?: string | null;
+  thumbnails?: Array<{ url?: string; width?: number | null; preference?: number | null }> | null;
+  webpage_url?: string | null;
+  extractor?: string | null;
+  extractor_key?: string | null;
+  formats?: YtDlpFormat[] | null;
+  _type?: string;
+};
+
+export type QualityBadge = "4K" | "1440p" | "1080p" | "720p" | "480p" | "SD" | "Video" | "Audio";
+export type FormatKind = "video+audio" | "video" | "audio";
+export type Delivery = "direct" | "pipe";
+
+export type MediaFormat = {
+  /** yt-dlp's format id, or `best` / `audio` for the derived choices. */
+  id: string;
+  /** The yt-dlp `-f` selector that produces this choice. */
+  selector: string;
+  kind: FormatKind;
+  ext: string;
+  container: string;
+  width: number | null;
+  height: number | null;
+  fps: number | null;
+  vcodec: string | null;
+  acodec: string | null;
+  hasVideo: boolean;
+  hasAudio: boolean;
+  filesize: number | null;
+  filesizeIsEstimate: boolean;
+  bitrateKbps: number | null;
+  protocol: string;
+  delivery: Delivery;
+  badge: QualityBadge;
+  label: string;
+  derived: "best" | "audio" | null;
+};
+
+export type AnalysisResult = {
+  id: string;
+  title: string;
+  uploader: string | null;
+  durationSeconds: number | null;
+  thumbnail: string | null;
+  webpageUrl: string;
+  extractor: string;
+  formats: MediaFormat[];
+};
+
+/** Server-only: where each format's bytes come from (never sent to browsers). */
+export type FormatSource = { url: string; headers: Record<string, string> };
+
+const AUDIO_EXTS = new Set(["m4a", "mp3", "opus", "ogg", "oga", "aac", "flac", "wav", "weba", "mka"]);
+const DIRECT_PROTOCOLS = new Set(["http", "https"]);
+
+const CONTAINERS: Record<string, string> = {
+  mp4: "MP4",
+  m4a: "M4A",
+  webm: "WebM",
+  weba: "WebM",
+  mkv: "Matroska",
+  mka: "Matroska",
+  mov: "QuickTime",
+  flv: "FLV",
+  "3gp": "3GP",
+  ts: "MPEG-TS",
+  mp3: "MP3",
+  opus: "Ogg Opus",
+  ogg: "Ogg",
+  flac: "FLAC",
+  wav: "WAV",
+  aac: "AAC",
+};
+
+const CODEC_NAMES: Array<[RegExp, string]> = [
+  [/^(avc1|avc3|h264)/i, "H.264"],
+  [/^(hev1|hvc1|h265|hevc)/i, "H.265"],
+  [/^(vp09|vp9)/i, "VP9"],
+  [/^vp8/i, "VP8"],
+  [/^(av01|av1)/i, "AV1"],
+  [/^(mp4a|aac)/i, "AAC"],
+  [/^opus/i, "Opus"],
+  [/^vorbis/i, "Vorbis"],
+  [/^(mp3|mp4a\.40\.34|mp4a\.6b)/i, "MP3"],
+  [/^(ac-3|ac3)/i, "AC-3"],
+  [/^(ec-3|eac3)/i, "E-AC-3"],
+  [/^flac/i, "FLAC"],
+  [/^mjpeg/i, "MJPEG"],
+];
+
+export function codecName(codec: string | null | undefined): string | null {
+  if (!codec || codec === "none") return null;
+  return CODEC_NAMES.find(([pattern]) => pattern.test(codec))?.[1] ?? codec.split(".")[0];
+}
+
+export function badgeFor(height: number | null, hasVideo: boolean): QualityBadge {
+  if (!hasVideo) return "Audio";
+  if (height == null) return "Video";
+  if (height >= 2160) return "4K";
+  if (height >= 1440) return "1440p";
+  if (height >= 1080) return "1080p";
+  if (height >= 720) return "720p";
+  if (height >= 480) return "480p";
+  return "SD";
+}
+
+export function formatBytes(bytes: number | null | undefined, locale = "en"): string | null {
+  if (bytes == null || !Number.isFinite(bytes) || bytes < 0) return null;
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(value)} ${units[unit]}`;
+}
+
+export function formatDuration(seconds: number | null | undefined): string | null {
+  if (seconds == null || !Number.isFinite(seconds)) return null;
+  const total = Math.round(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const mm = h ? String(m).padStart(2, "0") : String(m);
+  return `${h ? `${h}:` : ""}${mm}:${String(s).padStart(2, "0")}`;
+}
+
+/** yt-dlp says "none" for an absent stream and null/undefined for "unknown". */
+function streamPresence(codec: string | null | undefined, extSaysSo: boolean) {
+  if (codec === "none") return false;
+  if (codec) return true;
+  return extSaysSo;
+}
+
+function positive(n: number | null | undefined): number | null {
+  return typeof n === "number" && Number.isFinite(n) && n > 0 ? n : null;
+}
+
+function labelFor(f: Omit<MediaFormat, "label">): string {
+  const parts: string[] = [];
+  if (f.hasVideo) {
+    const resolution = f.height ? `${f.height}p${f.fps && f.fps > 30 ? Math.round(f.fps) : ""}` : "Video";
+    parts.push(resolution);
+  } else {
+    parts.push(f.bitrateKbps ? `Audio ${Math.round(f.bitrateKbps)} kbps` : "Audio");
+  }
+  parts.push(f.container);
+  const codecs = [f.hasVideo ? codecName(f.vcodec) : null, f.hasAudio ? codecName(f.acodec) : null].filter(Boolean);
+  if (codecs.length) parts.push(codecs.join(" + "));
+  if (f.kind === "video") parts.push("no sound");
+  return parts.join(" · ");
+}
+
+function withLabel(format: Omit<MediaFormat, "label">): MediaFormat {
+  return { ...format, label: labelFor(format) };
+}
+
+export function normaliseFormat(raw: YtDlpFormat, durationSeconds: number | null): MediaFormat | null {
+  if (!raw.format_id || raw.has_drm) return null;
+  const ext = (raw.ext || "").toLowerCase() || "mp4";
+  const protocol = (raw.protocol || "https").toLowerCase();
+  // Storyboards and other image-only "formats" are not downloads.
+  if (ext === "mhtml" || protocol === "mhtml") return null;
+
+  const audioByExt = AUDIO_EXTS.has(ext) || (raw.video_ext === "none" && raw.audio_ext != null && raw.audio_ext !== "none");
+  const hasVideo = streamPresence(raw.vcodec, !audioByExt);
+  const hasAudio = streamPresence(raw.acodec, true);
+  if (!hasVideo && !hasAudio) return null;
+
+  const bitrateKbps = positive(raw.tbr) ?? positive((positive(raw.vbr) ?? 0) + (positive(raw.abr) ?? 0));
+  const exact = positive(raw.filesize);
+  const approx = positive(raw.filesize_approx);
+  const estimated = !exact && !approx && bitrateKbps && durationSeconds ? Math.round((bitrateKbps * 1000 * durationSeconds) / 8) : null;
+  const height = positive(raw.height);
+  const single = DIRECT_PROTOCOLS.has(protocol) && !raw.fragments?.length;
+
+  return withLabel({
+    id: raw.format_id,
+    selector: raw.format_id,
+    kind: hasVideo && hasAudio ? "video+audio" : hasVideo ? "video" : "audio",
+    ext,
+    container: CONTAINERS[ext] ?? ext.toUpperCase(),
+    width: positive(raw.width),
+    height,
+    fps: positive(raw.fps),
+    vcodec: hasVideo ? (raw.vcodec ?? null) : null,
+    acodec: hasAudio ? (raw.acodec ?? null) : null,
+    hasVideo,
+    hasAudio,
+    filesize: exact ?? approx ?? estimated,
+    filesizeIsEstimate: !exact,
+    bitrateKbps,
+    protocol,
+    delivery: single ? "direct" : "pipe",
+    badge: badgeFor(height, hasVideo),
+    derived: null,
+  });
+}
+
+const KIND_ORDER: Record<FormatKind, number> = { "video+audio": 0, video: 1, audio: 2 };
+
+function byQuality(a: MediaFormat, b: MediaFormat) {
+  return (
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+    (b.height ?? 0) - (a.height ?? 0) ||
+    (b.fps ?? 0) - (a.fps ?? 0) ||
+    (b.bitrateKbps ?? 0) - (a.bitrateKbps ?? 0) ||
+    (b.filesize ?? 0) - (a.filesize ?? 0)
+  );
+}
+
+/**
+ * The choices users want on top of yt-dlp's list: the best video merged with
+ * the best audio (when they only exist apart, or are better apart), and the
+ * sound alone as an audio file.
+ */
+function derivedChoices(formats: MediaFormat[]): MediaFormat[] {
+  const choices: MediaFormat[] = [];
+  const bestMuxed = formats.find((f) => f.kind === "video+audio");
+  const bestVideo = formats.find((f) => f.kind === "video");
+  const bestAudio = formats.find((f) => f.kind === "audio");
+  if (bestVideo && bestAudio && (!bestMuxed || (bestVideo.height ?? 0) > (bestMuxed.height ?? 0))) {
+    const filesize = bestVideo.filesize && bestAudio.filesize ? bestVideo.filesize + bestAudio.filesize : null;
+    choices.push(
+      withLabel({
+        ...bestVideo,
+        id: "best",
+        selector: `${bestVideo.id}+${bestAudio.id}`,
+        kind: "video+audio",
+        ext: "mkv",
+        container: "Matroska",
+        acodec: bestAudio.acodec,
+        hasAudio: true,
+        filesize,
+        filesizeIsEstimate: true,
+        bitrateKbps: bestVideo.bitrateKbps && bestAudio.bitrateKbps ? bestVideo.bitrateKbps + bestAudio.bitrateKbps : null,
+        protocol: "merge",
+        delivery: "pipe",
+        derived: "best",
+      }),
+    );
+  }
+  const audioSource = bestAudio ?? bestMuxed;
+  if (audioSource) {
+    choices.push(
+      withLabel({
+        ...audioSource,
+        id: "audio",
+        selector: bestAudio ? bestAudio.id : `${audioSource.id}`,
+        kind: "audio",
+        ext: "m4a",
+        container: "M4A",
+        width: null,
+        height: null,
+        fps: null,
+        vcodec: null,
+        hasVideo: false,
+        hasAudio: true,
+        acodec: "mp4a.40.2",
+        filesize: null,
+        filesizeIsEstimate: true,
+        protocol: "convert",
+        delivery: "pipe",
+        badge: "Audio",
+        derived: "audio",
+      }),
+    );
+  }
+  return choices;
+}
+
+export function normaliseInfo(info: YtDlpInfo): { result: AnalysisResult; sources: Record<string, FormatSource> } {
+  const durationSeconds = positive(info.duration);
+  const rawFormats = info.formats?.length ? info.formats : info.url ? [info] : [];
+  const sources: Record<string, FormatSource> = {};
+  const formats: MediaFormat[] = [];
+  for (const raw of rawFormats) {
+    const format = normaliseFormat(raw, durationSeconds);
+    if (!format || sources[format.id]) continue;
+    formats.push(format);
+    if (raw.url) sources[format.id] = { url: raw.url, headers: raw.http_headers ?? {} };
+  }
+  formats.sort(byQuality);
+  const thumbnail =
+    info.thumbnail ??
+    [...(info.thumbnails ?? [])].sort((a, b) => (b.preference ?? 0) - (a.preference ?? 0) || (b.width ?? 0) - (a.width ?? 0))[0]?.url ??
+    null;
+  return {
+    result: {
+      id: info.id ?? "video",
+      title: (info.title || info.fulltitle || info.id || "Untitled video").trim(),
+      uploader: info.uploader ?? info.channel ?? null,
+      durationSeconds,
+      thumbnail,
+      webpageUrl: info.webpage_url ?? "",
+      extractor: info.extractor_key ?? info.extractor ?? "generic",
+      formats: [...derivedChoices(formats), ...formats],
+    },
+    sources,
+  };
+}
