@@ -9,6 +9,7 @@ import { closeDatabase } from "~/db/client.server";
 import { runMigrations } from "~/db/migrate.server";
 import { logger } from "~/services/logger.server";
 import { closeRedis, redisReady } from "~/services/redis.server";
+import { relayAnalysisEvents } from "./analysis-events";
 import { createApp } from "./app";
 import { attachSocketServer } from "./socket";
 
@@ -39,6 +40,7 @@ if (mode === "development") {
 const app = createApp({ getBuild: () => build, mode });
 const httpServer = createServer(app);
 const io = attachSocketServer(httpServer);
+const analysisEvents = relayAnalysisEvents(io);
 
 httpServer.listen(config.PORT, config.HOST, () => {
   const address = httpServer.address();
@@ -51,6 +53,7 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   logger.info({ signal }, "web server shutting down");
   // io.close() also closes the http server, letting in-flight requests finish.
   await io.close();
+  await analysisEvents.close();
   await closeRedis();
   await closeDatabase();
   logger.info("web server stopped");

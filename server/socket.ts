@@ -1,10 +1,12 @@
 import type { Server as HttpServer } from "node:http";
 import { Server } from "socket.io";
 import { userRoom } from "~/lib/rooms";
+import type { ClientToServerEvents, ServerToClientEvents } from "~/lib/socket-events";
 import { logger } from "~/services/logger.server";
 import { getUserIdFromCookie } from "~/services/session.server";
 
 export type SocketData = { userId: string };
+export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 /**
  * socket.io on the same http.Server as Remix. A socket is accepted only with
@@ -12,10 +14,7 @@ export type SocketData = { userId: string };
  * emitted to that room, so they reach every tab the user has open.
  */
 export function attachSocketServer(httpServer: HttpServer) {
-  const io = new Server<Record<string, never>, Record<string, (...args: unknown[]) => void>, Record<string, never>, SocketData>(
-    httpServer,
-    { serveClient: false, transports: ["websocket", "polling"] },
-  );
+  const io: SocketServer = new Server(httpServer, { serveClient: false, transports: ["websocket", "polling"] });
 
   io.use(async (socket, next) => {
     try {

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import type { AnalysisResult, FormatSource } from "~/lib/formats";
 
 export const tierEnum = pgEnum("tier", ["free", "pro"]);
 export const roleEnum = pgEnum("role", ["user", "admin"]);
@@ -35,5 +36,36 @@ export const sessions = pgTable(
   (t) => [index("sessions_user_id_idx").on(t.userId), index("sessions_expires_at_idx").on(t.expiresAt)],
 );
 
+export const analysisStatusEnum = pgEnum("analysis_status", ["queued", "active", "completed", "failed"]);
+
+/** Every analysis a user asked for: history that survives a Redis flush, and what the result page reads. */
+export const analysisRequests = pgTable(
+  "analysis_requests",
+  {
+    /** Also the BullMQ job id and the public requestId. */
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    urlHash: text("url_hash").notNull(),
+    status: analysisStatusEnum("status").notNull().default("queued"),
+    stage: text("stage").notNull().default("queued"),
+    progress: integer("progress").notNull().default(0),
+    cached: boolean("cached").notNull().default(false),
+    attempts: integer("attempts").notNull().default(0),
+    result: jsonb("result").$type<AnalysisResult>(),
+    /** Server-only: upstream URLs and headers per format; never sent to clients. */
+    sources: jsonb("sources").$type<Record<string, FormatSource>>(),
+    error: jsonb("error").$type<{ code: string; message: string }>(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    durationMs: integer("duration_ms"),
+  },
+  (t) => [index("analysis_requests_user_created_idx").on(t.userId, t.createdAt)],
+);
+
 export type User = typeof users.$inferSelect;
+export type AnalysisRequest = typeof analysisRequests.$inferSelect;
 export type Session = typeof sessions.$inferSelect;

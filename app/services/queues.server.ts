@@ -1,6 +1,7 @@
 import { remember } from "@epic-web/remember";
-import { Queue } from "bullmq";
+import { Queue, type DefaultJobOptions } from "bullmq";
 import { z } from "zod";
+import { config } from "~/config.server";
 import { logger } from "./logger.server";
 import { redis } from "./redis.server";
 
@@ -9,20 +10,47 @@ import { redis } from "./redis.server";
  * and consumers (workers/). Job data never carries secrets.
  */
 export const QUEUES = {
+  analysis: "analysis",
   maintenance: "maintenance",
 } as const;
 
+export const AnalysisJobSchema = z.object({
+  requestId: z.string().uuid(),
+  userId: z.string().uuid(),
+  url: z.string().url(),
+});
+export type AnalysisJob = z.infer<typeof AnalysisJobSchema>;
+
+/** What the worker reports while a job runs; the web process relays it to the owner's sockets. */
+export type AnalysisProgress = { userId: string; stage: AnalysisStage; percent: number };
+export type AnalysisStage = "queued" | "fetching" | "parsing" | "probing" | "done";
+
+/** BullMQ runs lower numbers first. */
+export const TIER_PRIORITY = { pro: 1, free: 10 } as const;
+
 export const maintenanceJobs = {
-  cleanupSessions: { name: "cleanup-sessions", everyMs: 60 * 60 * 1000, data: z.object({}) },
+  cleanupSessions: { name: "cleanup-sessions", everyMs: 60 * 60 * 1000 },
 } as const;
 
 export type MaintenanceJobName = (typeof maintenanceJobs)[keyof typeof maintenanceJobs]["name"];
 
-/** Producer side: lazy, on the fail-fast shared connection. */
-export const maintenanceQueue = remember("queue:maintenance", () => {
-  const queue = new Queue<Record<string, never>, unknown, MaintenanceJobName>(QUEUES.maintenance, {
-    connection: redis,
+function producer<Data, Name extends string>(name: string, defaultJobOptions: DefaultJobOptions) {
+  return remember(`queue:${name}`, () => {
+    const queue = new Queue<Data, unknown, Name>(name, { connection: redis, defaultJobOptions });
+    queue.on("error", (err) => logger.warn({ err: err.message, queue: name }, "queue error"));
+    return queue;
   });
-  queue.on("error", (err) => logger.warn({ err: err.message, queue: QUEUES.maintenance }, "queue error"));
-  return queue;
+}
+
+/** Producers: lazy, on the fail-fast shared connection. */
+export const analysisQueue = producer<AnalysisJob, "analyze">(QUEUES.analysis, {
+  attempts: config.ANALYSIS_ATTEMPTS,
+  backoff: { type: "exponential", delay: 2_000 },
+  removeOnComplete: { age: 3600, count: 5000 },
+  removeOnFail: { age: 24 * 3600, count: 5000 },
+});
+
+export const maintenanceQueue = producer<Record<string, never>, MaintenanceJobName>(QUEUES.maintenance, {
+  removeOnComplete: 100,
+  removeOnFail: 100,
 });

@@ -11,6 +11,8 @@ export type RunningApp = {
   baseUrl: string;
   web: ChildProcess;
   worker: ChildProcess | null;
+  /** Starts one more worker process with the same environment (stopped with the app). */
+  spawnWorker: (extraEnv?: Record<string, string>) => ChildProcess;
   output: () => string;
   stop: () => Promise<void>;
 };
@@ -36,17 +38,23 @@ export async function startApp({ env = {}, worker = true }: { env?: Record<strin
   };
   const logs: string[] = [];
   const web = spawnNode("server/index.ts", fullEnv, logs);
-  const workerProcess = worker ? spawnNode("workers/index.ts", fullEnv, logs) : null;
+  const workers: ChildProcess[] = [];
+  const spawnWorker = (extraEnv: Record<string, string> = {}) => {
+    const child = spawnNode("workers/index.ts", { ...fullEnv, ...extraEnv }, logs);
+    workers.push(child);
+    return child;
+  };
+  const workerProcess = worker ? spawnWorker() : null;
   const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    await Promise.all([stopChild(web, "SIGTERM", 10_000), workerProcess && stopChild(workerProcess, "SIGTERM", 10_000)]);
+    await Promise.all([stopChild(web, "SIGTERM", 10_000), ...workers.map((w) => stopChild(w, "SIGTERM", 10_000))]);
   };
 
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (web.exitCode !== null) break;
     const ok = await fetch(`${baseUrl}/`, { redirect: "manual" }).then((r) => r.status < 500, () => false);
-    if (ok) return { baseUrl, web, worker: workerProcess, output: () => logs.join(""), stop };
+    if (ok) return { baseUrl, web, worker: workerProcess, spawnWorker, output: () => logs.join(""), stop };
     await sleep(100);
   }
   await stop();

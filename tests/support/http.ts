@@ -31,3 +31,13 @@ export class Client {
 }
 
 export const uniqueEmail = (tag: string) => `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+
+/** A signed-up client, ready to call the API with its session cookie. */
+export async function signedUpClient(baseUrl: string, tag: string) {
+  const client = new Client(baseUrl);
+  const email = uniqueEmail(tag);
+  const password = "a long enough password";
+  const response = await client.post("/signup", { email, password, confirmPassword: password });
+  if (response.status !== 302) throw new Error(`sign-up failed with ${response.status}`);
+  return Object.assign(client, { email });
+}
