@@ -53,7 +53,8 @@ export function createApp({ getBuild, mode }: { getBuild: () => ServerBuild; mod
           "default-src": ["'self'"],
           "script-src": ["'strict-dynamic'", (_req, res) => `'nonce-${(res as express.Response).locals.cspNonce}'`],
           "connect-src": ["'self'", ...(mode === "development" ? ["ws:"] : [])],
-          "img-src": ["'self'", "data:", "https:"],
+          // Thumbnails come from the video sites themselves.
+          "img-src": ["'self'", "data:", "https:", "http:"],
           "media-src": ["'self'", "blob:"],
           "form-action": ["'self'"],
           // Self-hosted on plain http (a LAN address) must keep working.

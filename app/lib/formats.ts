@@ -296,6 +296,8 @@ function derivedChoices(formats: MediaFormat[]): MediaFormat[] {
         hasVideo: false,
         hasAudio: true,
         acodec: "mp4a.40.2",
+        // A muxed source's bit rate is mostly picture: say nothing rather than something wrong.
+        bitrateKbps: bestAudio ? bestAudio.bitrateKbps : null,
         filesize: null,
         filesizeIsEstimate: true,
         protocol: "convert",
@@ -306,6 +308,12 @@ function derivedChoices(formats: MediaFormat[]): MediaFormat[] {
     );
   }
   return choices;
+}
+
+/** yt-dlp numbers the media of an HTML5 page ("Title (1)"); a page's only video needs no number. */
+function cleanTitle(info: YtDlpInfo) {
+  const title = (info.title || info.fulltitle || info.id || "Untitled video").trim();
+  return info.extractor_key === "HTML5MediaEmbed" && /-1$/.test(info.id ?? "") ? title.replace(/ \(1\)$/, "") : title;
 }
 
 export function normaliseInfo(info: YtDlpInfo): { result: AnalysisResult; sources: Record<string, FormatSource> } {
@@ -327,7 +335,7 @@ export function normaliseInfo(info: YtDlpInfo): { result: AnalysisResult; source
   return {
     result: {
       id: info.id ?? "video",
-      title: (info.title || info.fulltitle || info.id || "Untitled video").trim(),
+      title: cleanTitle(info),
       uploader: info.uploader ?? info.channel ?? null,
       durationSeconds,
       thumbnail,

@@ -1,17 +1,54 @@
-import type { MetaFunction } from "@remix-run/node";
-import { Link, useRouteLoaderData } from "@remix-run/react";
-import type { loader as rootLoader } from "~/root";
+import { parseWithZod } from "@conform-to/zod";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { AnalyzeForm } from "~/components/analyze-form";
+import { RecentAnalyses } from "~/components/recent-analyses";
+import { AnalyzeFormSchema } from "~/lib/media-url";
+import { listRecentAnalyses, requestAnalysis } from "~/services/analysis.server";
+import { ApiError } from "~/services/api.server";
+import { getUser } from "~/services/session.server";
 
 export const meta: MetaFunction = () => [
   { title: "Tải Video Nhanh: fast video downloads" },
   { name: "description", content: "Paste a video page link, pick a format, and download it straight to your device." },
 ];
 
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await getUser(request);
+  const recent = user ? await listRecentAnalyses({ userId: user.id, limit: 8 }) : [];
+  return {
+    user: user && { email: user.email, tier: user.tier },
+    recent: recent.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })),
+    prefill: new URL(request.url).searchParams.get("url") ?? undefined,
+  };
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const formData = await request.formData();
+  const submission = parseWithZod(formData, { schema: AnalyzeFormSchema });
+  if (submission.status !== "success") return data(submission.reply(), { status: 400 });
+
+  const user = await getUser(request);
+  if (!user) {
+    // Keep what they pasted across the sign-in.
+    const back = `/?${new URLSearchParams({ url: submission.value.url })}`;
+    throw redirect(`/login?${new URLSearchParams({ redirectTo: back })}`);
+  }
+  try {
+    const analysis = await requestAnalysis({ user, url: submission.value.url });
+    throw redirect(`/analyze/${analysis.requestId}`);
+  } catch (err) {
+    if (err instanceof ApiError) return data(submission.reply({ formErrors: [err.message] }), { status: err.status });
+    throw err;
+  }
+}
+
 export default function Index() {
-  const root = useRouteLoaderData<typeof rootLoader>("root");
-  const user = root?.user ?? null;
+  const { user, recent, prefill } = useLoaderData<typeof loader>();
+  const lastResult = useActionData<typeof action>();
   return (
-    <section className="space-y-8">
+    <section className="space-y-10">
       <div className="space-y-3">
         <h1 className="text-3xl font-extrabold tracking-tight sm:text-4xl">Paste a link. Pick a format. Download.</h1>
         <p className="text-lg text-slate-600 dark:text-slate-300">
@@ -19,19 +56,20 @@ export default function Index() {
           to your device — nothing is stored on the server.
         </p>
       </div>
+      <AnalyzeForm lastResult={lastResult} defaultUrl={prefill} />
       {user ? (
-        <p className="rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900" data-testid="welcome">
-          Signed in as <strong>{user.email}</strong> on the <strong>{user.tier === "pro" ? "Pro" : "Free"}</strong> plan.
-        </p>
+        <RecentAnalyses items={recent} />
       ) : (
-        <div className="flex flex-wrap gap-3">
-          <Link to="/signup" className="rounded-md bg-brand-600 px-5 py-2.5 font-semibold text-white shadow hover:bg-brand-700">
+        <p className="text-slate-600 dark:text-slate-300" data-testid="signed-out-hint">
+          <Link to="/signup" className="font-semibold text-brand-700 underline dark:text-brand-500">
             Create a free account
-          </Link>
-          <Link to="/login" className="rounded-md border border-slate-300 px-5 py-2.5 font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
-            Log in
-          </Link>
-        </div>
+          </Link>{" "}
+          or{" "}
+          <Link to="/login" className="font-semibold text-brand-700 underline dark:text-brand-500">
+            log in
+          </Link>{" "}
+          to analyse and download videos.
+        </p>
       )}
     </section>
   );

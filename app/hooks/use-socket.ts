@@ -1,0 +1,33 @@
+import { useEffect, useState } from "react";
+import { io, type Socket } from "socket.io-client";
+import type { ClientToServerEvents, ServerToClientEvents } from "~/lib/socket-events";
+
+type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+let shared: AppSocket | null = null;
+
+/** One socket per tab, opened on first use; the session cookie authenticates it. */
+function getSocket(): AppSocket {
+  shared ??= io({ transports: ["websocket", "polling"], withCredentials: true });
+  return shared;
+}
+
+/** Subscribes to a server event for the component's lifetime; returns whether the socket is connected. */
+export function useSocketEvent<E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]) {
+  const [connected, setConnected] = useState(false);
+  useEffect(() => {
+    const socket = getSocket();
+    const onConnect = () => setConnected(true);
+    const onDisconnect = () => setConnected(false);
+    setConnected(socket.connected);
+    socket.on("connect", onConnect);
+    socket.on("disconnect", onDisconnect);
+    socket.on(event, handler as never);
+    return () => {
+      socket.off("connect", onConnect);
+      socket.off("disconnect", onDisconnect);
+      socket.off(event, handler as never);
+    };
+  }, [event, handler]);
+  return connected;
+}
