@@ -8,6 +8,11 @@ import { z } from "zod";
 
 const DEV_SECRET = "dev-only-secret-change-me";
 
+const flag = z
+  .enum(["true", "false", "1", "0"])
+  .default("false")
+  .transform((v) => v === "true" || v === "1");
+
 const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
@@ -53,6 +58,12 @@ const schema = z
     MAX_TOKENS_PER_USER: int(5, 1),
     MAX_TOKENS_PER_HOUR: int(20, 1),
     STREAM_BUFFER_SIZE: int(65536, 1024, 64 * 1024 * 1024),
+    STREAM_TOKEN_BIND_IP: flag,
+    STREAM_TOKEN_BIND_UA: flag,
+    MAX_TOKEN_REFRESHES: int(3, 0, 100),
+    STREAM_RETRIES: int(2, 0, 10),
+    /** Per client IP, on every /api/streaming/* request. */
+    API_RATE_LIMIT_PER_MINUTE: int(300, 1),
     FREE_TIER_DAILY: int(10, 0),
     PRO_TIER_DAILY: int(100, 0),
     METRICS_RETENTION_HOURS: int(24, 1),
@@ -61,10 +72,7 @@ const schema = z
     FFMPEG_PATH: z.string().default("ffmpeg"),
     FFPROBE_PATH: z.string().default("ffprobe"),
 
-    ALLOW_PRIVATE_NETWORKS: z
-      .enum(["true", "false", "1", "0"])
-      .default("false")
-      .transform((v) => v === "true" || v === "1"),
+    ALLOW_PRIVATE_NETWORKS: flag,
     ANALYSIS_CONCURRENCY: int(2, 1, 64),
     ANALYSIS_TIMEOUT_SECONDS: int(60, 1, 3600),
     ANALYSIS_ATTEMPTS: int(3, 1, 10),

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
-import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
@@ -8,6 +7,7 @@ import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { config } from "~/config.server";
 import { logger } from "~/services/logger.server";
+import { createRequestHandler } from "./remix-handler";
 
 const REQUEST_ID = /^[\w.-]{8,128}$/;
 

@@ -1,0 +1,81 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createReadableStreamFromReadable, createRequestHandler as createRemixHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
+import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
+import { logger } from "~/services/logger.server";
+import { nodeBodyOf } from "~/services/node-body.server";
+
+/**
+ * Express ⇄ Remix, like @remix-run/express but with backpressure on the way
+ * out: bodies are piped with stream.pipeline (which waits for `drain` and
+ * destroys the source when the client goes away), and download bodies that
+ * come from a Node stream skip the web-stream layer entirely.
+ */
+function toRequest(req: ExpressRequest, res: ExpressResponse): Request {
+  const forwardedPort = req.get("X-Forwarded-Host")?.split(":")[1];
+  const hostPort = req.get("host")?.split(":")[1];
+  const port = forwardedPort ?? hostPort;
+  const url = new URL(`${req.protocol}://${req.hostname}${port ? `:${port}` : ""}${req.originalUrl}`);
+
+  const controller = new AbortController();
+  // Abort loaders and streams once the response can no longer be written.
+  res.on("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (Array.isArray(value)) value.forEach((v) => headers.append(key, v));
+    else if (value !== undefined) headers.set(key, value);
+  }
+  const init: RequestInit & { duplex?: "half" } = { method: req.method, headers, signal: controller.signal };
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    init.body = createReadableStreamFromReadable(req);
+    init.duplex = "half";
+  }
+  return new Request(url, init);
+}
+
+async function send(res: ExpressResponse, response: Response) {
+  res.statusMessage = response.statusText;
+  res.status(response.status);
+  for (const [key, value] of response.headers) {
+    if (key !== "set-cookie") res.append(key, value);
+  }
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) res.setHeader("Set-Cookie", cookies);
+
+  const source = nodeBodyOf(response) ?? (response.body ? Readable.fromWeb(response.body as import("node:stream/web").ReadableStream) : null);
+  if (!source) {
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(source, res);
+  } catch (err) {
+    // The client left, or the source failed mid-body: the connection is
+    // already closed without a clean end, which is what clients must see.
+    if (!res.destroyed) res.destroy(err as Error);
+    if ((err as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") logger.debug({ err }, "response body ended early");
+  }
+}
+
+export function createRequestHandler({
+  build,
+  mode,
+  getLoadContext,
+}: {
+  build: ServerBuild;
+  mode: string;
+  getLoadContext: (req: ExpressRequest, res: ExpressResponse) => AppLoadContext;
+}) {
+  const handle = createRemixHandler(build, mode);
+  return async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
+    try {
+      const response = await handle(toRequest(req, res), getLoadContext(req, res));
+      await send(res, response);
+    } catch (err) {
+      next(err);
+    }
+  };
+}
