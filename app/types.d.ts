@@ -1,4 +1,5 @@
 import "@remix-run/node";
+import type { EmitToUser } from "~/services/streaming.server";
 
 declare module "@remix-run/node" {
   interface AppLoadContext {
@@ -8,6 +9,8 @@ declare module "@remix-run/node" {
     clientIp: string;
     /** Id of this request, also in the request log line. */
     requestId: string;
+    /** Sends a socket.io event to every connection of one user. */
+    emitToUser: EmitToUser;
   }
   interface Future {
     v3_singleFetch: true;

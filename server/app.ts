@@ -7,6 +7,8 @@ import helmet from "helmet";
 import { pinoHttp } from "pino-http";
 import { config } from "~/config.server";
 import { logger } from "~/services/logger.server";
+import { consumeApiRequest, limitHeaders } from "~/services/rate-limit.server";
+import type { EmitToUser } from "~/services/streaming.server";
 import { createRequestHandler } from "./remix-handler";
 
 const REQUEST_ID = /^[\w.-]{8,128}$/;
@@ -16,7 +18,7 @@ const REQUEST_ID = /^[\w.-]{8,128}$/;
  * per-request CSP nonce, request logs, static files and the Remix handler.
  * `getBuild` is called per request so dev rebuilds are picked up.
  */
-export function createApp({ getBuild, mode }: { getBuild: () => ServerBuild; mode: string }) {
+export function createApp({ getBuild, mode, emitToUser }: { getBuild: () => ServerBuild; mode: string; emitToUser: EmitToUser }) {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
@@ -64,7 +66,23 @@ export function createApp({ getBuild, mode }: { getBuild: () => ServerBuild; mod
     }),
   );
 
-  app.use(compression());
+  // Downloads are already-compressed media, and compressing them would break Range.
+  app.use(compression({ filter: (req, res) => !req.path.startsWith("/api/streaming/stream/") && compression.filter(req, res) }));
+
+  // One budget per client IP over the whole streaming API, downloads included.
+  app.use("/api/streaming", async (req, res, next) => {
+    const outcome = await consumeApiRequest(req.ip ?? "unknown");
+    if (outcome.allowed) return next();
+    const limited = outcome.reason === "limited";
+    res
+      .status(limited ? 429 : 503)
+      .set({ ...limitHeaders(outcome), "Cache-Control": "no-store" })
+      .json({
+        error: limited
+          ? { code: "rate_limited", message: "Too many requests from your address. Slow down and try again shortly." }
+          : { code: "limits_unavailable", message: "Request limits cannot be checked right now. Please try again shortly." },
+      });
+  });
 
   // Hashed build assets never change under the same name; everything else in public/ may.
   app.use("/build", express.static(path.resolve("public/build"), { immutable: true, maxAge: "1y" }));
@@ -83,6 +101,7 @@ export function createApp({ getBuild, mode }: { getBuild: () => ServerBuild; mod
             cspNonce: res.locals.cspNonce as string,
             clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
             requestId: String(req.id),
+            emitToUser,
           }),
         }),
       };

@@ -7,11 +7,14 @@ import closeWithGrace from "close-with-grace";
 import { config } from "~/config.server";
 import { closeDatabase } from "~/db/client.server";
 import { runMigrations } from "~/db/migrate.server";
+import { userRoom } from "~/lib/rooms";
 import { logger } from "~/services/logger.server";
+import type { EmitToUser } from "~/services/streaming.server";
 import { closeRedis, redisReady } from "~/services/redis.server";
 import { relayAnalysisEvents } from "./analysis-events";
 import { createApp } from "./app";
-import { attachSocketServer } from "./socket";
+import { attachSocketServer, type SocketServer } from "./socket";
+import { subscribeToStreamAborts } from "./stream-aborts";
 
 const BUILD_PATH = path.resolve("build/index.js");
 const mode = config.NODE_ENV === "production" ? "production" : "development";
@@ -37,9 +40,13 @@ if (mode === "development") {
   });
 }
 
-const app = createApp({ getBuild: () => build, mode });
+// The app's routes emit socket events; io exists once the http server does.
+let io: SocketServer | undefined;
+const emitToUser: EmitToUser = (userId, event, ...args) => io?.to(userRoom(userId)).emit(event, ...args);
+const app = createApp({ getBuild: () => build, mode, emitToUser });
 const httpServer = createServer(app);
-const io = attachSocketServer(httpServer);
+io = attachSocketServer(httpServer);
+const streamAborts = subscribeToStreamAborts();
 const analysisEvents = relayAnalysisEvents(io);
 
 httpServer.listen(config.PORT, config.HOST, () => {
@@ -54,6 +61,7 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   // io.close() also closes the http server, letting in-flight requests finish.
   await io.close();
   await analysisEvents.close();
+  streamAborts.disconnect();
   await closeRedis();
   await closeDatabase();
   logger.info("web server stopped");

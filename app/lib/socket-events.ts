@@ -6,8 +6,13 @@ export type AnalysisUpdate = {
   progress: number;
 };
 
+export type StreamProgress = { tokenId: string; bytes: number; total: number | null; speed: number; eta: number | null };
+export type StreamEnd = { tokenId: string; status: "completed" | "aborted" | "failed"; bytes: number };
+
 export type ServerToClientEvents = {
   "analysis:update": (update: AnalysisUpdate) => void;
+  "stream:progress": (progress: StreamProgress) => void;
+  "stream:end": (end: StreamEnd) => void;
 };
 
 export type ClientToServerEvents = Record<string, never>;

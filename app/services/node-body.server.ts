@@ -9,22 +9,32 @@ import { remember } from "@epic-web/remember";
  * slow client would pile the whole file up in memory. Kept on globalThis
  * because the Remix build and the server hold separate copies of this module.
  */
-const registry = remember("node-bodies", () => new WeakMap<Response, Readable>());
+const registry = remember(
+  "node-bodies",
+  () => new WeakMap<Response, Readable>()
+);
 
-export function responseFromNodeStream(stream: Readable, init: ResponseInit): Response {
+export function responseFromNodeStream(
+  stream: Readable,
+  init: ResponseInit
+): Response {
   let iterator: AsyncIterator<Buffer> | undefined;
-  // Read only if someone other than the custom server consumes the body.
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      iterator ??= stream[Symbol.asyncIterator]();
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
+  // Read only if someone other than the custom server consumes the body:
+  // highWaterMark 0, or the web stream would pull a first chunk at once.
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        iterator ??= stream[Symbol.asyncIterator]();
+        const { value, done } = await iterator.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel(reason) {
+        stream.destroy(reason instanceof Error ? reason : undefined);
+      },
     },
-    cancel(reason) {
-      stream.destroy(reason instanceof Error ? reason : undefined);
-    },
-  });
+    { highWaterMark: 0 }
+  );
   const response = new Response(body, init);
   registry.set(response, stream);
   return response;

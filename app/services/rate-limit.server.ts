@@ -68,3 +68,9 @@ export async function consumeAuthAttempt({ ip, email }: { ip: string; email: str
 export async function resetEmailAttempts(email: string) {
   await authLimiters.perEmail.delete(email.trim().toLowerCase()).catch(() => {});
 }
+
+const apiPerIp = createLimiter({ prefix: "api-ip", points: config.API_RATE_LIMIT_PER_MINUTE, durationSeconds: 60 });
+
+export function consumeApiRequest(ip: string) {
+  return consume(apiPerIp, ip);
+}

@@ -49,6 +49,7 @@ export default async function setup() {
     // Every test client comes from 127.0.0.1: the per-IP sign-in limit is
     // relaxed here, explicitly; the limit tests set their own low values.
     AUTH_RATE_LIMIT_PER_IP: "100000",
+    API_RATE_LIMIT_PER_MINUTE: "100000",
     TVN_TEST_SERVICES_DIR: dir,
   });
 
