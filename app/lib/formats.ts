@@ -260,14 +260,16 @@ function derivedChoices(formats: MediaFormat[]): MediaFormat[] {
   const bestAudio = formats.find((f) => f.kind === "audio");
   if (bestVideo && bestAudio && (!bestMuxed || (bestVideo.height ?? 0) > (bestMuxed.height ?? 0))) {
     const filesize = bestVideo.filesize && bestAudio.filesize ? bestVideo.filesize + bestAudio.filesize : null;
+    // MP4 when both streams fit it (plays everywhere); Matroska holds any pair.
+    const mp4 = /^(avc|h264|hev|hvc|h265)/i.test(bestVideo.vcodec ?? "") && /^(mp4a|aac)/i.test(bestAudio.acodec ?? "");
     choices.push(
       withLabel({
         ...bestVideo,
         id: "best",
         selector: `${bestVideo.id}+${bestAudio.id}`,
         kind: "video+audio",
-        ext: "mkv",
-        container: "Matroska",
+        ext: mp4 ? "mp4" : "mkv",
+        container: mp4 ? "MP4" : "Matroska",
         acodec: bestAudio.acodec,
         hasAudio: true,
         filesize,

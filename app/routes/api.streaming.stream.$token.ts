@@ -1,10 +1,18 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { apiRoute } from "~/services/api.server";
-import { openStream } from "~/services/streaming.server";
+import { ApiError } from "~/services/api.server";
+import { openStream, refusedDownload } from "~/services/streaming.server";
 
 /**
  * The download URL. The token is the credential (no session needed), so a
- * link works in any download manager, curl, or another device.
+ * link works in any download manager, curl, or another device. A refusal
+ * sends no body bytes to download clients (a saved "file" of JSON would look
+ * like a download); browsers opening the link get a short page instead.
  */
-export const loader = ({ request, params, context }: LoaderFunctionArgs) =>
-  apiRoute(() => openStream({ token: params.token ?? "", request, clientIp: context.clientIp, emit: context.emitToUser }));
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  try {
+    return await openStream({ token: params.token ?? "", request, clientIp: context.clientIp, emit: context.emitToUser });
+  } catch (err) {
+    if (err instanceof ApiError) return refusedDownload(request, err);
+    throw err;
+  }
+}

@@ -69,6 +69,18 @@ export function asciiFallback(name: string) {
     .replace(/[^\x20-\x7e]/g, "_");
 }
 
+/**
+ * `attachment` with an ASCII fallback and an RFC 5987 `filename*` (browsers
+ * use the latter). curl -J and Wget ignore `filename*`, so for them the plain
+ * `filename` carries the UTF-8 bytes of the real name instead of the fallback.
+ */
+export function dispositionFor(name: string, userAgent: string | null) {
+  const standard = contentDisposition(name, { fallback: asciiFallback(name) });
+  if (!/^(curl|Wget)\//i.test(userAgent ?? "")) return standard;
+  const utf8 = Buffer.from(name.replace(/["\\]/g, "_"), "utf8").toString("latin1");
+  return standard.replace(/filename="(?:[^"\\]|\\.)*"|filename=[^;]+/, `filename="${utf8}"`);
+}
+
 type Upstream = { status: number; headers: Record<string, string>; body: Readable; kill?: () => void };
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
@@ -170,7 +182,7 @@ function headerArgs(source: FormatSource) {
 const FRAGMENTED_MP4 = ["-bsf:a", "aac_adtstoasc", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof"];
 
 /** The command that writes this format to stdout: ffmpeg for HLS, merges and audio; yt-dlp for the rest. */
-function pipeCommand(format: MediaFormat, sources: Record<string, FormatSource>, pageUrl: string): { command: string; args: string[] } {
+function pipeCommand(format: MediaFormat, formats: MediaFormat[], sources: Record<string, FormatSource>, pageUrl: string): { command: string; args: string[] } {
   const ffmpeg = (inputs: FormatSource[], output: string[]) => ({
     command: config.FFMPEG_PATH,
     args: [
@@ -184,10 +196,13 @@ function pipeCommand(format: MediaFormat, sources: Record<string, FormatSource>,
   });
   const [videoId, audioId] = format.selector.split("+");
   if (format.derived === "best" && sources[videoId] && sources[audioId]) {
-    return ffmpeg([sources[videoId], sources[audioId]], ["-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-f", "matroska"]);
+    const container = format.ext === "mp4" ? FRAGMENTED_MP4 : ["-f", "matroska"];
+    return ffmpeg([sources[videoId], sources[audioId]], ["-map", "0:v:0", "-map", "1:a:0", "-c", "copy", ...container]);
   }
   if (format.derived === "audio" && sources[format.selector]) {
-    const aac = /^(mp4a|aac)/i.test(format.acodec ?? "") && !/^(opus|vorbis)/i.test(format.acodec ?? "");
+    // Copy AAC as it is; anything else (Opus, Vorbis…) is encoded to AAC for M4A.
+    const sourceCodec = formats.find((f) => f.id === format.selector)?.acodec ?? "";
+    const aac = /^(mp4a|aac)/i.test(sourceCodec);
     const codec = aac ? ["-c:a", "copy"] : ["-c:a", "aac", "-b:a", "192k"];
     const output = aac ? FRAGMENTED_MP4 : FRAGMENTED_MP4.slice(2);
     return ffmpeg([sources[format.selector]], ["-map", "0:a:0", "-vn", ...codec, ...output]);
@@ -214,8 +229,8 @@ function stopChild(child: ChildProcess) {
  * for its exit code: a child that fails midway aborts the connection, so the
  * client never sees a short file that looks complete.
  */
-async function openPipe(format: MediaFormat, sources: Record<string, FormatSource>, pageUrl: string, signal: AbortSignal): Promise<Upstream> {
-  const { command, args } = pipeCommand(format, sources, pageUrl);
+async function openPipe(format: MediaFormat, formats: MediaFormat[], sources: Record<string, FormatSource>, pageUrl: string, signal: AbortSignal): Promise<Upstream> {
+  const { command, args } = pipeCommand(format, formats, sources, pageUrl);
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
@@ -318,7 +333,7 @@ export async function openStream({ token, request, clientIp, emit }: { token: st
   let upstream: Upstream;
   try {
     if (row.delivery === "direct" && sources[format.id]) upstream = await openDirect(row, sources[format.id], request, controller.signal);
-    else upstream = await openPipe(format, sources, analysis.url, controller.signal);
+    else upstream = await openPipe(format, analysis.result!.formats, sources, analysis.url, controller.signal);
   } catch (err) {
     await releaseStreamSlot(row.userId, streamId).catch(() => {});
     await countStream({ outcome: "failed", reason: err instanceof ApiError ? err.code : "internal_error", bytes: 0 });
@@ -357,11 +372,23 @@ export async function openStream({ token, request, clientIp, emit }: { token: st
 
   const headers = new Headers({
     "Content-Type": CONTENT_TYPES[format.ext] ?? "application/octet-stream",
-    "Content-Disposition": contentDisposition(downloadFileName(row.title, format.ext), { fallback: asciiFallback(downloadFileName(row.title, format.ext)) }),
+    "Content-Disposition": dispositionFor(downloadFileName(row.title, format.ext), request.headers.get("User-Agent")),
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
   });
   if (row.delivery === "direct") headers.set("Accept-Ranges", "bytes");
   for (const [name, value] of Object.entries(upstream.headers)) headers.set(name, value);
   return responseFromNodeStream(body, { status: upstream.status, headers });
+}
+
+/** A refused download: the code in headers and no body, or a short page for a browser tab. */
+export function refusedDownload(request: Request, err: ApiError): Response {
+  const headers = new Headers({ ...err.headers, "Cache-Control": "no-store", "X-Error-Code": err.code, "X-Error-Message": asciiFallback(err.message) });
+  if (!(request.headers.get("Accept") ?? "").includes("text/html")) return new Response(null, { status: err.status, headers });
+  headers.set("Content-Type", "text/html; charset=utf-8");
+  const message = err.message.replace(/[<>&"]/g, "");
+  return new Response(
+    `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Download unavailable</title><body style="font-family:system-ui;max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>Download unavailable</h1><p>${message}</p><p><a href="/">Back to Tải Video Nhanh</a></p>`,
+    { status: err.status, headers },
+  );
 }

@@ -1,0 +1,162 @@
+/** Download limits hold at exactly their configured counts, each with its own code and headers. */
+import { setTimeout as sleep } from "node:timers/promises";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureMediaFixtures } from "../fixtures/media";
+import { startOrigin, type Origin } from "../fixtures/origin";
+import { startApp, type RunningApp } from "../support/app";
+import { Client, signedUpClient } from "../support/http";
+
+let origin: Origin;
+let app: RunningApp;
+let sql: postgres.Sql;
+// A Redis database of its own: these limits must not count other tests' requests.
+const redisUrl = () => process.env.REDIS_URL!.replace(/\/\d+$/, "/5");
+
+beforeAll(async () => {
+  origin = await startOrigin(await ensureMediaFixtures(), { throttleBytesPerSecond: 64 * 1024 });
+  app = await startApp({
+    env: {
+      REDIS_URL: redisUrl(),
+      ALLOW_PRIVATE_NETWORKS: "true",
+      MAX_TOKENS_PER_USER: "3",
+      MAX_TOKENS_PER_HOUR: "6",
+      FREE_TIER_DAILY: "4",
+      PRO_TIER_DAILY: "100",
+      MAX_CONCURRENT_STREAMS: "2",
+      STREAM_TOKEN_BIND_IP: "true",
+      TRUST_PROXY: "loopback",
+    },
+  });
+  sql = postgres(process.env.DATABASE_URL!, { max: 2 });
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await origin?.close();
+  await sql?.end();
+});
+
+async function analyzed(client: Client, url: string) {
+  const { requestId } = (await (await client.request("/api/streaming/analyze", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) })).json()) as { requestId: string };
+  for (let i = 0; i < 300; i++) {
+    const view = (await (await client.request(`/api/streaming/analyze/${requestId}`)).json()) as { status: string; result?: { formats: Array<{ id: string; derived: string | null }> } };
+    if (view.status === "completed") return { requestId, formatId: view.result!.formats.find((f) => !f.derived)!.id };
+    await sleep(100);
+  }
+  throw new Error("analysis did not finish");
+}
+
+async function token(client: Client, target: { requestId: string; formatId: string }) {
+  const response = await client.request("/api/streaming/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(target) });
+  const body = (await response.json()) as { token?: string; streamUrl?: string; error?: { code: string; message: string } };
+  return { status: response.status, headers: response.headers, body };
+}
+
+/** Creates and revokes tokens until refused; returns the statuses and the refusal. */
+async function createAndRevokeUntilRefused(client: Client, target: { requestId: string; formatId: string }, max: number) {
+  const statuses: number[] = [];
+  for (let i = 0; i < max; i++) {
+    const created = await token(client, target);
+    statuses.push(created.status);
+    if (created.status !== 201) return { statuses, refusal: created };
+    await client.request(`/api/streaming/token/${created.body.token}`, { method: "DELETE" });
+  }
+  return { statuses, refusal: null };
+}
+
+describe("download limits", () => {
+  it("refuses the next token once MAX_TOKENS_PER_USER are active", async () => {
+    const client = await signedUpClient(app.baseUrl, "active");
+    const target = await analyzed(client, origin.url("m4a"));
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await token(client, target)).status);
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    const refused = await token(client, target);
+    expect(refused.body.error!.code).toBe("too_many_active_tokens");
+    expect(refused.headers.get("retry-after")).toBeTruthy();
+  });
+
+  it("holds the free tier's daily quota at exactly FREE_TIER_DAILY", async () => {
+    const client = await signedUpClient(app.baseUrl, "daily");
+    const target = await analyzed(client, origin.url("m4a"));
+    const { statuses, refusal } = await createAndRevokeUntilRefused(client, target, 10);
+    expect(statuses).toEqual([201, 201, 201, 201, 429]);
+    expect(refusal!.body.error!.code).toBe("daily_quota_exceeded");
+    expect(refusal!.headers.get("ratelimit-limit")).toBe("4");
+    expect(refusal!.headers.get("ratelimit-remaining")).toBe("0");
+    expect(Number(refusal!.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("holds MAX_TOKENS_PER_HOUR for a pro user, whose daily quota is larger", async () => {
+    const client = await signedUpClient(app.baseUrl, "hourly");
+    await sql`update users set tier = 'pro' where email = ${client.email}`;
+    const target = await analyzed(client, origin.url("m4a"));
+    const { statuses, refusal } = await createAndRevokeUntilRefused(client, target, 10);
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 429]);
+    expect(refusal!.body.error!.code).toBe("hourly_limit");
+    expect(refusal!.headers.get("ratelimit-limit")).toBe("6");
+  });
+
+  it("allows MAX_CONCURRENT_STREAMS downloads at once and frees the slot when one ends", async () => {
+    const client = await signedUpClient(app.baseUrl, "concurrent");
+    const target = await analyzed(client, origin.slowUrl("mp4"));
+    const created = await token(client, target);
+    const url = `${app.baseUrl}${created.body.streamUrl}`;
+    const running = [new AbortController(), new AbortController()];
+    const responses = await Promise.all(running.map((c) => fetch(url, { signal: c.signal })));
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+
+    const third = await fetch(url);
+    expect(third.status).toBe(429);
+    expect(third.headers.get("x-error-code")).toBe("too_many_streams");
+    expect((await third.arrayBuffer()).byteLength).toBe(0);
+
+    running[0].abort();
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      await sleep(100);
+      const again = await fetch(url);
+      status = again.status;
+      await again.body?.cancel();
+    }
+    expect(status).toBe(200);
+    running[1].abort();
+  });
+
+  it("binds a token to its creator's IP when STREAM_TOKEN_BIND_IP is on (through TRUST_PROXY)", async () => {
+    const client = await signedUpClient(app.baseUrl, "bound");
+    const target = await analyzed(client, origin.url("m4a"));
+    const response = await client.request("/api/streaming/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Forwarded-For": "203.0.113.5" },
+      body: JSON.stringify(target),
+    });
+    const { streamUrl } = (await response.json()) as { streamUrl: string };
+    const elsewhere = await fetch(`${app.baseUrl}${streamUrl}`, { headers: { "X-Forwarded-For": "198.51.100.7" } });
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.headers.get("x-error-code")).toBe("token_bound_elsewhere");
+    expect((await elsewhere.arrayBuffer()).byteLength).toBe(0);
+    const same = await fetch(`${app.baseUrl}${streamUrl}`, { headers: { "X-Forwarded-For": "203.0.113.5" } });
+    expect(same.status).toBe(200);
+    await same.arrayBuffer();
+  });
+});
+
+describe("the per-IP limit on /api/streaming/*", () => {
+  it("answers 429 rate_limited past API_RATE_LIMIT_PER_MINUTE, per client address", async () => {
+    const limited = await startApp({ worker: false, env: { REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/6"), API_RATE_LIMIT_PER_MINUTE: "5", TRUST_PROXY: "loopback" } });
+    try {
+      const client = await signedUpClient(limited.baseUrl, "flood");
+      const statuses = [];
+      for (let i = 0; i < 6; i++) statuses.push((await client.request("/api/streaming/tokens", { headers: { "X-Forwarded-For": "192.0.2.50" } })).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+      const refused = await client.request("/api/streaming/tokens", { headers: { "X-Forwarded-For": "192.0.2.50" } });
+      expect(await refused.json()).toMatchObject({ error: { code: "rate_limited" } });
+      expect(refused.headers.get("retry-after")).toBeTruthy();
+      expect((await client.request("/api/streaming/tokens", { headers: { "X-Forwarded-For": "192.0.2.51" } })).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
