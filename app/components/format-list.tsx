@@ -1,3 +1,4 @@
+import { Form } from "@remix-run/react";
 import { formatBytes, type FormatKind, type MediaFormat } from "~/lib/formats";
 
 const GROUPS: Array<{ kind: FormatKind; title: string }> = [
@@ -35,14 +36,16 @@ function FormatRow({ format }: { format: MediaFormat }) {
             .join(" · ")}
         </span>
       </span>
-      <button
-        type="button"
-        disabled
-        title="Downloads open in the next release"
-        className="shrink-0 rounded-md bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white opacity-50"
-      >
-        Download
-      </button>
+      <Form method="post" className="shrink-0">
+        <input type="hidden" name="formatId" value={format.id} />
+        <button
+          type="submit"
+          aria-label={`Download ${format.label}`}
+          className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-brand-700"
+        >
+          Download
+        </button>
+      </Form>
     </li>
   );
 }

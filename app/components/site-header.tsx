@@ -14,6 +14,9 @@ export function SiteHeader({ user }: { user: HeaderUser }) {
         </Link>
         {user ? (
           <div className="flex min-w-0 items-center gap-2 text-sm sm:gap-3">
+            <Link to="/tokens" className="font-medium hover:underline">
+              Links
+            </Link>
             <Link to="/account" className="font-medium hover:underline" data-testid="account-link" title={user.email}>
               <span className="sm:hidden">Account</span>
               <span className="hidden max-w-[16rem] truncate align-bottom sm:inline-block">{user.email}</span>

@@ -1,5 +1,7 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useRevalidator } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useRevalidator } from "@remix-run/react";
+import { DownloadPanel } from "~/components/download-panel";
 import { useCallback, useEffect, useState } from "react";
 import { FormatList } from "~/components/format-list";
 import { StatusPill } from "~/components/status-pill";
@@ -7,7 +9,9 @@ import { useSocketEvent } from "~/hooks/use-socket";
 import { formatDuration } from "~/lib/formats";
 import type { AnalysisUpdate } from "~/lib/socket-events";
 import { getAnalysis, toView } from "~/services/analysis.server";
+import { ApiError } from "~/services/api.server";
 import { requireUser } from "~/services/session.server";
+import { createStreamToken } from "~/services/stream-tokens.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.result?.title ?? "Analysing…"} · Tải Video Nhanh` },
@@ -18,6 +22,22 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const row = await getAnalysis({ requestId: params.requestId ?? "", userId: user.id });
   if (!row) throw new Response("Not found", { status: 404 });
   return toView(row);
+}
+
+/** Download button: a token for the chosen format; the page then shows its link, shown this once. */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const form = await request.formData();
+  const formatId = String(form.get("formatId") ?? "");
+  try {
+    const created = await createStreamToken({ user, requestId: params.requestId ?? "", formatId, ip: context.clientIp, userAgent: request.headers.get("User-Agent") });
+    const row = await getAnalysis({ requestId: params.requestId ?? "", userId: user.id });
+    const label = row?.result?.formats.find((f) => f.id === formatId)?.label ?? formatId;
+    return { download: { tokenId: created.tokenId, streamUrl: created.streamUrl, expiresAt: created.expiresAt, label }, error: null };
+  } catch (err) {
+    if (err instanceof ApiError) return data({ download: null, error: err.message }, { status: err.status });
+    throw err;
+  }
 }
 
 const STAGES: Record<string, string> = {
@@ -31,6 +51,7 @@ const STAGES: Record<string, string> = {
 
 export default function AnalyzePage() {
   const analysis = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
   const { revalidate } = useRevalidator();
   const [live, setLive] = useState<AnalysisUpdate | null>(null);
   const pending = analysis.status === "queued" || analysis.status === "active";
@@ -111,6 +132,12 @@ export default function AnalyzePage() {
               </p>
             </div>
           </header>
+          {actionData?.download ? <DownloadPanel key={actionData.download.tokenId} download={actionData.download} /> : null}
+          {actionData?.error ? (
+            <p role="alert" className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100" data-testid="download-error">
+              {actionData.error}
+            </p>
+          ) : null}
           <FormatList formats={analysis.result.formats} />
         </>
       ) : null}

@@ -282,11 +282,11 @@ function countedBody({ source, total, tokenId, userId, emit }: { source: Readabl
   let lastEmit = 0;
   let lastBytes = 0;
   let speed = 0;
-  const started = Date.now();
   const report = (force: boolean) => {
     const now = Date.now();
     if (!force && now - lastEmit < 500) return;
-    const seconds = (now - (lastEmit || started)) / 1000;
+    // The first report has no interval behind it: speed stays unknown until the second.
+    const seconds = lastEmit ? (now - lastEmit) / 1000 : 0;
     if (seconds > 0) speed = Math.round((bytes - lastBytes) / seconds);
     lastEmit = now;
     lastBytes = bytes;
