@@ -1,0 +1,14 @@
+/** The benchmark's origin in a process of its own: the large fixture and the small clips, over loopback HTTP. */
+import { writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ensureLargeFixture, ensureMediaFixtures, type MediaFixtures } from "../tests/fixtures/media";
+import { startOrigin } from "../tests/fixtures/origin";
+
+const large = await ensureLargeFixture(Number(process.env.BENCH_SIZE_MB ?? 1024) * 1024 * 1024);
+const clips = await ensureMediaFixtures();
+const largeOrigin = await startOrigin({ dir: path.dirname(large.file), files: { ...clips.files, mp4: large } } as MediaFixtures);
+const clipOrigin = await startOrigin(clips);
+writeFileSync(path.join(os.tmpdir(), "tvn-bench-origin.json"), JSON.stringify({ large: largeOrigin.url("mp4"), mp4: clipOrigin.url("mp4") }));
+console.log(largeOrigin.baseUrl);
+process.on("SIGTERM", () => process.exit(0));

@@ -1,0 +1,154 @@
+/**
+ * Streaming benchmark, all baselines measured in the same run on the same fixture:
+ *   direct path  vs a bare Node http proxy (bench/bare-proxy.ts) and vs curl straight from the origin;
+ *   pipe path    vs a bare Node server piping `ffmpeg … pipe:1` and vs bare ffmpeg to /dev/null;
+ *   time to first byte p50/p99 of the direct path;
+ *   web RSS while 100 slow clients stream at once.
+ *
+ *   npm run bench:stream [-- --size-mb 1024 --runs 3]
+ *
+ * The origin here is nginx-less: a plain Node static server from tests/fixtures/origin.ts,
+ * in its own process so it does not share a core's event loop with the measuring code.
+ * Prints figures; asserts nothing.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { runMigrations } from "../app/db/migrate.server";
+import { getFreePort, startPostgres, startRedis } from "../scripts/lib/services";
+import { startApp } from "../tests/support/app";
+import { signedUpClient } from "../tests/support/http";
+
+const run = promisify(execFile);
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SIZE_MB = arg("size-mb", 1024);
+const RUNS = arg("runs", 3);
+
+const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
+const median = (values: number[]) => pct(values, 50);
+
+function spawnHelper(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    child.stdout!.once("data", (line: Buffer) => resolve({ child, url: line.toString().trim() }));
+    child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+/** Seconds for curl to fetch the URL to /dev/null; the throughput is size ÷ that. */
+async function curlSeconds(url: string) {
+  const { stdout } = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{time_total} %{size_download} %{time_starttransfer}", url], { maxBuffer: 1024 * 1024 });
+  const [total, size, ttfb] = stdout.split(" ").map(Number);
+  return { seconds: total, size, ttfb };
+}
+
+async function throughput(url: string) {
+  const samples = [];
+  for (let i = 0; i < RUNS; i++) {
+    const { seconds, size } = await curlSeconds(url);
+    samples.push(size / seconds / 1e6);
+  }
+  return median(samples);
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "tvn-bench-stream-"));
+chmodSync(dir, 0o755);
+const instance = (name: string) => ({ dataDir: path.join(dir, name), logFile: path.join(dir, `${name}.log`), password: randomBytes(12).toString("hex"), ephemeral: true });
+const pg = await startPostgres(instance("postgres"));
+const redis = await startRedis(instance("redis"));
+await runMigrations(pg.url);
+Object.assign(process.env, { DATABASE_URL: pg.url, REDIS_URL: redis.url, LOG_LEVEL: "warn" });
+
+const helpers: ChildProcess[] = [];
+try {
+  console.error(`making a ${SIZE_MB} MB fixture…`);
+  const origin = await spawnHelper("bench/origin-process.ts", { BENCH_SIZE_MB: String(SIZE_MB) });
+  helpers.push(origin.child);
+  const { large, mp4 } = JSON.parse(readFileSync(path.join(os.tmpdir(), "tvn-bench-origin.json"), "utf8")) as { large: string; mp4: string };
+
+  const app = await startApp({
+    env: { ALLOW_PRIVATE_NETWORKS: "true", AUTH_RATE_LIMIT_PER_IP: "100000", API_RATE_LIMIT_PER_MINUTE: "100000", MAX_CONCURRENT_STREAMS: "200", MAX_TOKENS_PER_USER: "50", MAX_TOKENS_PER_HOUR: "1000", FREE_TIER_DAILY: "1000" },
+  });
+  const client = await signedUpClient(app.baseUrl, "bench");
+  const tokenFor = async (url: string, pick: (f: { id: string; derived: string | null }) => boolean) => {
+    const { requestId } = (await (await client.request("/api/streaming/analyze", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) })).json()) as { requestId: string };
+    for (;;) {
+      const view = (await (await client.request(`/api/streaming/analyze/${requestId}`)).json()) as { status: string; result?: { formats: Array<{ id: string; derived: string | null }> } };
+      if (view.status === "completed") {
+        const format = view.result!.formats.find(pick)!;
+        const created = (await (await client.request("/api/streaming/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ requestId, formatId: format.id }) })).json()) as { streamUrl: string };
+        return `${app.baseUrl}${created.streamUrl}`;
+      }
+      if (view.status === "failed") throw new Error("analysis failed");
+      await sleep(50);
+    }
+  };
+
+  // Direct path.
+  const proxyPort = await getFreePort();
+  const proxy = await spawnHelper("bench/bare-proxy.ts", { BENCH_PORT: String(proxyPort), BENCH_UPSTREAM: origin.url });
+  helpers.push(proxy.child);
+  const directUrl = await tokenFor(large, (f) => !f.derived);
+  const largePath = new URL(large).pathname;
+  const originMBs = await throughput(large);
+  const bareProxyMBs = await throughput(`${proxy.url}${largePath}`);
+  const directMBs = await throughput(directUrl);
+
+  // Pipe path: the audio-only conversion of the small clip, repeated, and remuxing of the large file.
+  const pipePort = await getFreePort();
+  const pipe = await spawnHelper("bench/bare-pipe.ts", { BENCH_PORT: String(pipePort), BENCH_SOURCE: large });
+  helpers.push(pipe.child);
+  const pipeUrl = await tokenFor(large, (f) => f.derived === "audio");
+  const bareFfmpeg: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await run("sh", ["-c", `ffmpeg -hide_banner -loglevel error -nostdin -i '${large}' -map 0:a:0 -vn -c:a copy -bsf:a aac_adtstoasc -f mp4 -movflags frag_keyframe+empty_moov+default_base_moof pipe:1 > /dev/null`]);
+    bareFfmpeg.push((performance.now() - t0) / 1000);
+  }
+  const pipeSamples = [];
+  const barePipeSamples = [];
+  for (let i = 0; i < RUNS; i++) {
+    barePipeSamples.push((await curlSeconds(pipe.url)).seconds);
+    pipeSamples.push((await curlSeconds(pipeUrl)).seconds);
+  }
+
+  // Time to first byte on the direct path (the small mp4: token check, slot, upstream connect).
+  const smallUrl = await tokenFor(mp4, (f) => !f.derived);
+  const ttfb: number[] = [];
+  for (let i = 0; i < 200; i++) ttfb.push((await curlSeconds(smallUrl)).ttfb * 1000);
+
+  // RSS with 100 slow clients: each reads 64 KiB/s of the large file.
+  const rssBefore = Number((await run("ps", ["-o", "rss=", "-p", String(app.web.pid)])).stdout.trim()) / 1024;
+  const slow = Array.from({ length: 100 }, () => spawn("curl", ["-s", "-o", "/dev/null", "--limit-rate", "64k", "-m", "20", directUrl]));
+  await sleep(10_000);
+  const rssDuring = Number((await run("ps", ["-o", "rss=", "-p", String(app.web.pid)])).stdout.trim()) / 1024;
+  slow.forEach((c) => c.kill("SIGKILL"));
+  await app.stop();
+
+  const rows: Array<[string, string, string]> = [
+    ["curl straight from the origin (machine limit)", `${originMBs.toFixed(0)} MB/s`, "1.00"],
+    ["bare Node http proxy (baseline)", `${bareProxyMBs.toFixed(0)} MB/s`, (bareProxyMBs / originMBs).toFixed(2)],
+    ["direct path (token, slot, progress, accounting)", `${directMBs.toFixed(0)} MB/s`, `${(directMBs / bareProxyMBs).toFixed(2)} × proxy, ${(directMBs / originMBs).toFixed(2)} × origin`],
+    ["bare ffmpeg audio extraction > /dev/null", `${median(bareFfmpeg).toFixed(2)} s`, "1.00"],
+    ["bare Node server piping ffmpeg (baseline)", `${median(barePipeSamples).toFixed(2)} s`, (median(bareFfmpeg) / median(barePipeSamples)).toFixed(2)],
+    ["pipe path (same conversion)", `${median(pipeSamples).toFixed(2)} s`, `${(median(barePipeSamples) / median(pipeSamples)).toFixed(2)} × bare pipe`],
+    ["TTFB direct path p50 / p99", `${pct(ttfb, 50).toFixed(1)} / ${pct(ttfb, 99).toFixed(1)} ms`, ""],
+    ["web RSS idle → 100 slow clients", `${rssBefore.toFixed(0)} → ${rssDuring.toFixed(0)} MB`, `+${(rssDuring - rssBefore).toFixed(0)} MB`],
+  ];
+  console.log(`\nstream benchmark — ${os.cpus().length} cores, node ${process.version}, ${SIZE_MB} MB fixture, median of ${RUNS}`);
+  console.log("| measure | figure | ratio |");
+  console.log("| --- | --- | --- |");
+  for (const [name, figure, ratio] of rows) console.log(`| ${name} | ${figure} | ${ratio} |`);
+} finally {
+  for (const child of helpers) child.kill("SIGTERM");
+  await redis.stop();
+  await pg.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
