@@ -43,7 +43,7 @@ await runMigrations(pg.url);
 Object.assign(process.env, { DATABASE_URL: pg.url, REDIS_URL: redis.url, LOG_LEVEL: "warn" });
 
 const origin = await startOrigin(await ensureMediaFixtures());
-const app = await startApp({ env: { ALLOW_PRIVATE_NETWORKS: "true", AUTH_RATE_LIMIT_PER_IP: "100000" } });
+const app = await startApp({ env: { ALLOW_PRIVATE_NETWORKS: "true", AUTH_RATE_LIMIT_PER_IP: "100000", API_RATE_LIMIT_PER_MINUTE: "100000" } });
 const client = await signedUpClient(app.baseUrl, "bench");
 
 async function post(url: string) {
