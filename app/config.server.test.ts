@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "./config.server";
+import { ConfigError, parseConfig, publicConfig } from "./config.server";
 
 const base = { DATABASE_URL: "postgres://u:p@127.0.0.1:5555/db" };
 
@@ -67,5 +67,29 @@ describe("parseConfig", () => {
     expect(config.trustProxy).toBe(1);
     expect(parseConfig({ ...base, TRUST_PROXY: "loopback, 10.0.0.0/8" }).trustProxy).toBe("loopback, 10.0.0.0/8");
     expect(parseConfig({ ...base, TRUST_PROXY: "true" }).trustProxy).toBe(true);
+  });
+
+  it("shows operators every setting but the secrets", () => {
+    const shown = publicConfig(
+      parseConfig({
+        ...base,
+        REDIS_URL: "redis://:hunter2hunter2@10.0.0.5:6380/1",
+        SESSION_SECRET: "a-session-secret-of-some-length",
+        METRICS_TOKEN: "a-metrics-token-of-some-length",
+        ALERT_WEBHOOK_URL: "https://hooks.example.com/services/T000/B000/XXXXSECRET",
+      }),
+    );
+    const text = JSON.stringify(shown);
+    for (const secret of ["hunter2hunter2", "a-session-secret", "a-metrics-token", "XXXXSECRET", ":p@"]) expect(text).not.toContain(secret);
+    expect(shown).toMatchObject({
+      MAX_CONCURRENT_STREAMS: 3,
+      SESSION_SECRET: "[redacted]",
+      STREAM_TOKEN_SECRET: "[redacted]",
+      METRICS_TOKEN: "[redacted]",
+      REDIS_PASSWORD: null,
+      REDIS_URL: "redis://:redacted@10.0.0.5:6380/1",
+      DATABASE_URL: "postgres://u:redacted@127.0.0.1:5555/db",
+      ALERT_WEBHOOK_URL: "https://hooks.example.com/…",
+    });
   });
 });

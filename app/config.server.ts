@@ -67,6 +67,25 @@ const schema = z
     FREE_TIER_DAILY: int(10, 0),
     PRO_TIER_DAILY: int(100, 0),
     METRICS_RETENTION_HOURS: int(24, 1),
+    /** Bearer token for /api/monitoring/* and /metrics without an admin session (Prometheus scrapers). */
+    METRICS_TOKEN: z.string().min(16, "needs at least 16 characters").optional(),
+    /** How often the workers record a performance sample for the dashboard's charts. */
+    METRICS_SAMPLE_SECONDS: int(5, 1, 3600),
+    /** Expired or revoked download tokens are kept this long (audit, the user's list) before removal. */
+    TOKEN_CLEANUP_GRACE_HOURS: int(24, 0, 24 * 365),
+    /** Each health probe gives up after this long, so a hung dependency reads "down", not a hang. */
+    HEALTH_PROBE_TIMEOUT_MS: int(1000, 50, 30_000),
+    /** Alerts: any process above this resident memory… */
+    MEMORY_WARN_MB: int(1024, 16),
+    /** …more than this share of downloads failing over the last ALERT_WINDOW_MINUTES (at least 5 downloads)… */
+    ERROR_RATE_WARN: z.coerce.number().min(0).max(1).default(0.25),
+    /** …or more analyses than this waiting in the queue. */
+    QUEUE_BACKLOG_WARN: int(100, 1),
+    ALERT_WINDOW_MINUTES: int(5, 1, 24 * 60),
+    /** Event-loop lag above this makes health "degraded". */
+    EVENT_LOOP_LAG_WARN_MS: int(200, 1),
+    /** Optional: alerts (firing and resolved) are POSTed here as JSON. */
+    ALERT_WEBHOOK_URL: z.string().url().optional(),
 
     YTDLP_PATH: z.string().default("yt-dlp"),
     FFMPEG_PATH: z.string().default("ffmpeg"),
@@ -126,3 +145,25 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
 export const config: Config = parseConfig();
 
 export const isProduction = config.NODE_ENV === "production";
+
+const SECRETS = new Set(["SESSION_SECRET", "STREAM_TOKEN_SECRET", "REDIS_PASSWORD", "METRICS_TOKEN"]);
+
+/** A URL with its password (and, for webhooks, its path, which often is the secret) hidden. */
+function redactUrl(value: string, keepPath: boolean) {
+  const url = new URL(value);
+  if (url.password) url.password = "redacted";
+  return keepPath ? url.toString() : `${url.origin}/…`;
+}
+
+/** The effective configuration for operators: every value but the secrets. */
+export function publicConfig(c: Config): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(c).map(([key, value]) => {
+      if (value === undefined) return [key, null];
+      if (SECRETS.has(key)) return [key, "[redacted]"];
+      if (key === "DATABASE_URL" || key === "REDIS_URL") return [key, redactUrl(String(value), true)];
+      if (key === "ALERT_WEBHOOK_URL") return [key, redactUrl(String(value), false)];
+      return [key, value];
+    }),
+  );
+}

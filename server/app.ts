@@ -12,6 +12,7 @@ import type { EmitToUser } from "~/services/streaming.server";
 import { createRequestHandler } from "./remix-handler";
 
 const REQUEST_ID = /^[\w.-]{8,128}$/;
+const POLLED = /^\/(api\/monitoring\/health|metrics)(\?|$)/;
 
 /**
  * The Express app the http.Server carries: security headers with a
@@ -32,7 +33,12 @@ export function createApp({ getBuild, mode, emitToUser }: { getBuild: () => Serv
         res.setHeader("X-Request-Id", id);
         return id;
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : res.statusCode >= 400 ? "warn" : "info"),
+      customLogLevel: (req, res, err) => {
+        if (err || res.statusCode >= 500) return "error";
+        if (res.statusCode >= 400) return "warn";
+        // Probes and scrapes come every few seconds: visible at debug, not filling the info log.
+        return req.url && POLLED.test(req.url) ? "debug" : "info";
+      },
       autoLogging: { ignore: (req) => req.url?.startsWith("/build/") ?? false },
       // One compact line per request: no headers (cookies, tokens) in the logs.
       serializers: {

@@ -11,7 +11,9 @@ import { userRoom } from "~/lib/rooms";
 import { logger } from "~/services/logger.server";
 import type { EmitToUser } from "~/services/streaming.server";
 import { closeRedis, redisReady } from "~/services/redis.server";
+import { startProcessStatsPublisher } from "~/services/process-stats.server";
 import { relayAnalysisEvents } from "./analysis-events";
+import { startDashboardFeed } from "./dashboard-feed";
 import { createApp } from "./app";
 import { attachSocketServer, type SocketServer } from "./socket";
 import { subscribeToStreamAborts } from "./stream-aborts";
@@ -48,6 +50,8 @@ const httpServer = createServer(app);
 io = attachSocketServer(httpServer);
 const streamAborts = subscribeToStreamAborts();
 const analysisEvents = relayAnalysisEvents(io);
+const stopDashboardFeed = startDashboardFeed(io);
+const stopPublishing = startProcessStatsPublisher();
 
 httpServer.listen(config.PORT, config.HOST, () => {
   const address = httpServer.address();
@@ -59,8 +63,10 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) logger.error({ err }, "web server crashed");
   logger.info({ signal }, "web server shutting down");
   // io.close() also closes the http server, letting in-flight requests finish.
+  stopDashboardFeed();
   await io.close();
   await analysisEvents.close();
+  await stopPublishing();
   streamAborts.disconnect();
   await closeRedis();
   await closeDatabase();

@@ -1,11 +1,12 @@
 import type { Server as HttpServer } from "node:http";
 import { Server } from "socket.io";
-import { userRoom } from "~/lib/rooms";
+import { ADMIN_ROOM, userRoom } from "~/lib/rooms";
 import type { ClientToServerEvents, ServerToClientEvents } from "~/lib/socket-events";
 import { logger } from "~/services/logger.server";
 import { getUserIdFromCookie } from "~/services/session.server";
+import { getUserById } from "~/services/users.server";
 
-export type SocketData = { userId: string };
+export type SocketData = { userId: string; admin: boolean };
 export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 /**
@@ -19,8 +20,10 @@ export function attachSocketServer(httpServer: HttpServer) {
   io.use(async (socket, next) => {
     try {
       const userId = await getUserIdFromCookie(socket.handshake.headers.cookie);
-      if (!userId) return next(new Error("unauthorized"));
-      socket.data.userId = userId;
+      const user = userId ? await getUserById(userId) : null;
+      if (!user) return next(new Error("unauthorized"));
+      socket.data.userId = user.id;
+      socket.data.admin = user.role === "admin";
       next();
     } catch (err) {
       logger.warn({ err }, "socket authentication failed");
@@ -29,7 +32,7 @@ export function attachSocketServer(httpServer: HttpServer) {
   });
 
   io.on("connection", (socket) => {
-    void socket.join(userRoom(socket.data.userId));
+    void socket.join(socket.data.admin ? [userRoom(socket.data.userId), ADMIN_ROOM] : userRoom(socket.data.userId));
   });
 
   return io;

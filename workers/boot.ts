@@ -1,13 +1,14 @@
-import { Worker } from "bullmq";
+import { MetricsTime, Worker } from "bullmq";
 import closeWithGrace from "close-with-grace";
 import { config } from "~/config.server";
 import { closeDatabase } from "~/db/client.server";
 import { runMigrations } from "~/db/migrate.server";
 import { processAnalysisJob } from "~/services/analysis.server";
 import { logger } from "~/services/logger.server";
-import { AnalysisJobSchema, type AnalysisJob, maintenanceJobs, maintenanceQueue, QUEUES } from "~/services/queues.server";
+import { runMaintenanceJob } from "~/services/maintenance.server";
+import { startProcessStatsPublisher } from "~/services/process-stats.server";
+import { AnalysisJobSchema, type AnalysisJob, maintenanceJobs, maintenanceQueue, type MaintenanceJobName, QUEUES } from "~/services/queues.server";
 import { closeRedis, createBlockingRedis, redisReady } from "~/services/redis.server";
-import { deleteStaleSessions } from "~/services/session.server";
 
 // Jobs may touch any table: the schema must be current before the first one runs.
 await runMigrations(config.DATABASE_URL);
@@ -15,6 +16,8 @@ await redisReady();
 
 const connection = createBlockingRedis("tvn-worker");
 const lockDuration = config.JOB_LOCK_SECONDS * 1000;
+// Per-minute completed/failed counts, read by the queue monitoring.
+const metrics = { maxDataPoints: MetricsTime.ONE_WEEK };
 
 const analysis = new Worker<AnalysisJob>(
   QUEUES.analysis,
@@ -30,23 +33,18 @@ const analysis = new Worker<AnalysisJob>(
     lockDuration,
     stalledInterval: lockDuration,
     maxStalledCount: 2,
+    metrics,
   },
 );
 
 const maintenance = new Worker(
   QUEUES.maintenance,
   async (job) => {
-    switch (job.name) {
-      case maintenanceJobs.cleanupSessions.name: {
-        const removed = await deleteStaleSessions();
-        logger.info({ removed }, "removed stale sessions");
-        return { removed };
-      }
-      default:
-        throw new Error(`unknown maintenance job ${job.name}`);
-    }
+    const result = await runMaintenanceJob(job.name);
+    logger[job.name === "sample-metrics" ? "debug" : "info"]({ job: job.name, ...result }, "maintenance job done");
+    return result;
   },
-  { connection, concurrency: 1 },
+  { connection, concurrency: 1, metrics },
 );
 
 const workers = [analysis, maintenance];
@@ -57,11 +55,10 @@ for (const worker of workers) {
 
 await Promise.all(workers.map((worker) => worker.waitUntilReady()));
 // Schedulers are idempotent upserts: every worker may declare them.
-await maintenanceQueue.upsertJobScheduler(
-  maintenanceJobs.cleanupSessions.name,
-  { every: maintenanceJobs.cleanupSessions.everyMs },
-  { name: maintenanceJobs.cleanupSessions.name },
-);
+for (const [name, { everyMs }] of Object.entries(maintenanceJobs) as Array<[MaintenanceJobName, { everyMs: number }]>) {
+  await maintenanceQueue.upsertJobScheduler(name, { every: everyMs }, { name });
+}
+const stopPublishing = startProcessStatsPublisher();
 logger.info({ queues: workers.map((w) => w.name), concurrency: config.ANALYSIS_CONCURRENCY }, "worker ready");
 
 closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
@@ -69,6 +66,7 @@ closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
   logger.info({ signal }, "worker shutting down");
   // Active jobs finish first; a job cut off by the grace delay is taken over by another worker.
   await Promise.all(workers.map((worker) => worker.close()));
+  await stopPublishing();
   await maintenanceQueue.close();
   connection.disconnect();
   await closeRedis();

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import type { AnalysisResult, FormatSource } from "~/lib/formats";
+import type { MetricSampleData } from "~/lib/monitoring";
 
 export const tierEnum = pgEnum("tier", ["free", "pro"]);
 export const roleEnum = pgEnum("role", ["user", "admin"]);
@@ -102,6 +103,17 @@ export const streamTokens = pgTable(
     bytesServed: bigint("bytes_served", { mode: "number" }).notNull().default(0),
   },
   (t) => [index("stream_tokens_user_idx").on(t.userId, t.expiresAt), index("stream_tokens_expires_idx").on(t.expiresAt)],
+);
+
+/** The performance sampler's record, one row every METRICS_SAMPLE_SECONDS, kept METRICS_RETENTION_HOURS. */
+export const metricSamples = pgTable(
+  "metric_samples",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    data: jsonb("data").$type<MetricSampleData>().notNull(),
+  },
+  (t) => [index("metric_samples_created_idx").on(t.createdAt)],
 );
 
 export type User = typeof users.$inferSelect;

@@ -1,3 +1,5 @@
+import type { DashboardLive } from "./monitoring";
+
 /** The socket.io events, typed once for the server and the browser. */
 export type AnalysisUpdate = {
   requestId: string;
@@ -13,6 +15,8 @@ export type ServerToClientEvents = {
   "analysis:update": (update: AnalysisUpdate) => void;
   "stream:progress": (progress: StreamProgress) => void;
   "stream:end": (end: StreamEnd) => void;
+  /** Administrators' sockets only. */
+  "dashboard:update": (data: DashboardLive) => void;
 };
 
 export type ClientToServerEvents = Record<string, never>;

@@ -2,12 +2,12 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { AnalyzeFormSchema } from "~/lib/media-url";
 import { requestAnalysis } from "~/services/analysis.server";
-import { apiRoute, ApiError, readBody, requireApiUser } from "~/services/api.server";
+import { ApiError, apiRoute, assertMethod, methodNotAllowed, readBody, requireApiUser } from "~/services/api.server";
 
 /** POST { url } (JSON or form) → 202 with a requestId to poll, or 200 with the cached result. */
 export const action = ({ request }: ActionFunctionArgs) =>
   apiRoute(async () => {
-    if (request.method !== "POST") throw new ApiError(405, "method_not_allowed", "Use POST.", { Allow: "POST" });
+    assertMethod(request, "POST");
     const user = await requireApiUser(request);
     const parsed = AnalyzeFormSchema.safeParse(await readBody(request));
     if (!parsed.success) throw new ApiError(400, "invalid_url", parsed.error.issues[0].message);
@@ -19,5 +19,5 @@ export const action = ({ request }: ActionFunctionArgs) =>
 
 export const loader = () =>
   apiRoute(async () => {
-    throw new ApiError(405, "method_not_allowed", "Use POST with { url }.", { Allow: "POST" });
+    throw methodNotAllowed("POST", "Use POST with { url }.");
   });

@@ -1,12 +1,12 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { apiRoute, ApiError, requireApiUser } from "~/services/api.server";
+import { apiRoute, assertMethod, requireApiUser } from "~/services/api.server";
 import { findOwnedToken, refreshStreamToken } from "~/services/stream-tokens.server";
 
 /** POST → 201 with a new token and expiry; the old token is revoked. */
 export const action = ({ request, params }: ActionFunctionArgs) =>
   apiRoute(async () => {
-    if (request.method !== "POST") throw new ApiError(405, "method_not_allowed", "Use POST.", { Allow: "POST" });
+    assertMethod(request, "POST");
     const user = await requireApiUser(request);
     const row = await findOwnedToken(params.token ?? "", user.id);
     const created = await refreshStreamToken({ tokenId: row.id, userId: user.id });

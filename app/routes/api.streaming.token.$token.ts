@@ -1,11 +1,11 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { apiRoute, ApiError, requireApiUser } from "~/services/api.server";
+import { apiRoute, assertMethod, requireApiUser } from "~/services/api.server";
 import { findOwnedToken, revokeStreamToken } from "~/services/stream-tokens.server";
 
 /** DELETE → 204: the token is revoked and a stream running on it stops. */
 export const action = ({ request, params }: ActionFunctionArgs) =>
   apiRoute(async () => {
-    if (request.method !== "DELETE") throw new ApiError(405, "method_not_allowed", "Use DELETE.", { Allow: "DELETE" });
+    assertMethod(request, "DELETE");
     const user = await requireApiUser(request);
     const row = await findOwnedToken(params.token ?? "", user.id);
     await revokeStreamToken({ tokenId: row.id, userId: user.id });

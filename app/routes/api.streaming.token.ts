@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { z } from "zod";
-import { apiRoute, ApiError, readBody, requireApiUser } from "~/services/api.server";
+import { ApiError, apiRoute, assertMethod, readBody, requireApiUser } from "~/services/api.server";
 import { createStreamToken } from "~/services/stream-tokens.server";
 
 const Body = z.object({ requestId: z.string().uuid("requestId must be an analysis id."), formatId: z.string().min(1).max(200) });
@@ -9,7 +9,7 @@ const Body = z.object({ requestId: z.string().uuid("requestId must be an analysi
 /** POST { requestId, formatId } → 201 { token, streamUrl, expiresAt }: the plaintext token, this once. */
 export const action = ({ request, context }: ActionFunctionArgs) =>
   apiRoute(async () => {
-    if (request.method !== "POST") throw new ApiError(405, "method_not_allowed", "Use POST.", { Allow: "POST" });
+    assertMethod(request, "POST");
     const user = await requireApiUser(request);
     const parsed = Body.safeParse(await readBody(request));
     if (!parsed.success) throw new ApiError(400, "invalid_request", parsed.error.issues[0].message);

@@ -7,6 +7,7 @@ import { normaliseMediaUrl } from "~/lib/media-url";
 import { readCachedAnalysis, urlHash, writeCachedAnalysis } from "./analysis-cache.server";
 import { ApiError } from "./api.server";
 import { logger } from "./logger.server";
+import { analysisDuration } from "./process-stats.server";
 import { analysisQueue, TIER_PRIORITY, type AnalysisJob, type AnalysisProgress, type AnalysisStage } from "./queues.server";
 import { assertPublicUrl, BlockedUrlError } from "./url-guard.server";
 import type { PublicUser } from "./users.server";
@@ -191,6 +192,7 @@ export async function processAnalysisJob(job: Job<AnalysisJob>, signal?: AbortSi
       .set({ status: "completed", stage: "done", progress: 100, result, sources, error: null, finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime() })
       .where(eq(analysisRequests.id, requestId));
     await writeCachedAnalysis(urlHash(url), { result, sources });
+    analysisDuration.observe({ outcome: "completed" }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
     await job.updateProgress({ userId: job.data.userId, stage: "done", percent: 100 } satisfies AnalysisProgress);
     return { requestId, formats: result.formats.length };
   } catch (err) {
@@ -202,6 +204,7 @@ export async function processAnalysisJob(job: Job<AnalysisJob>, signal?: AbortSi
           : new AnalysisError("internal_error", "The analysis failed unexpectedly.", true);
     if (!(err instanceof AnalysisError)) logger.error({ err, requestId }, "analysis failed unexpectedly");
     const final = !failure.retryable || isFinalAttempt(job);
+    analysisDuration.observe({ outcome: final ? "failed" : "retried" }, (Date.now() - startedAt.getTime()) / 1000);
     await db
       .update(analysisRequests)
       .set(

@@ -1,4 +1,6 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { json } from "@remix-run/node";
+import { config } from "~/config.server";
 import { logger } from "./logger.server";
 import type { PublicUser } from "./users.server";
 import { getUser } from "./session.server";
@@ -38,6 +40,34 @@ export async function requireApiUser(request: Request): Promise<PublicUser> {
   const user = await getUser(request);
   if (!user) throw new ApiError(401, "unauthenticated", "Sign in first: this endpoint needs a session cookie.");
   return user;
+}
+
+/** A 405 in the API's error shape, naming the method to use. */
+export function methodNotAllowed(allow: string, message = `Use ${allow}.`) {
+  return new ApiError(405, "method_not_allowed", message, { Allow: allow });
+}
+
+export function assertMethod(request: Request, allow: string) {
+  if (request.method !== allow) throw methodNotAllowed(allow);
+}
+
+const digest = (value: string) => createHash("sha256").update(value).digest();
+
+/**
+ * Operators' endpoints: an admin's session, or (where `metricsToken` allows,
+ * for scrapers and scripts) `Authorization: Bearer METRICS_TOKEN`.
+ */
+export async function requireApiAdmin(request: Request, { metricsToken = false } = {}): Promise<void> {
+  const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.get("Authorization") ?? "")?.[1];
+  if (bearer && metricsToken) {
+    if (config.METRICS_TOKEN && timingSafeEqual(digest(bearer), digest(config.METRICS_TOKEN))) return;
+    throw new ApiError(401, "invalid_token", "The bearer token is not the metrics token.");
+  }
+  const user = await getUser(request);
+  if (!user) {
+    throw new ApiError(401, "unauthenticated", metricsToken ? "Sign in as an administrator, or send the metrics token as a Bearer token." : "Sign in as an administrator.");
+  }
+  if (user.role !== "admin") throw new ApiError(403, "forbidden", "Only administrators can use this endpoint.");
 }
 
 /** Reads a JSON or form body into a plain object; a malformed body is a 400, not a crash. */

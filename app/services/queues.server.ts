@@ -28,11 +28,18 @@ export type AnalysisStage = "queued" | "fetching" | "parsing" | "probing" | "don
 /** BullMQ runs lower numbers first. */
 export const TIER_PRIORITY = { pro: 1, free: 10 } as const;
 
+const HOURLY = 60 * 60 * 1000;
+
+/** The workers' recurring jobs (BullMQ job schedulers): each interval, one worker runs each. */
 export const maintenanceJobs = {
-  cleanupSessions: { name: "cleanup-sessions", everyMs: 60 * 60 * 1000 },
+  "cleanup-sessions": { everyMs: HOURLY },
+  "cleanup-tokens": { everyMs: HOURLY },
+  "cleanup-samples": { everyMs: HOURLY },
+  "clean-jobs": { everyMs: HOURLY },
+  "sample-metrics": { everyMs: config.METRICS_SAMPLE_SECONDS * 1000 },
 } as const;
 
-export type MaintenanceJobName = (typeof maintenanceJobs)[keyof typeof maintenanceJobs]["name"];
+export type MaintenanceJobName = keyof typeof maintenanceJobs;
 
 function producer<Data, Name extends string>(name: string, defaultJobOptions: DefaultJobOptions) {
   return remember(`queue:${name}`, () => {

@@ -6,6 +6,7 @@ import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { analysisRequests, streamTokens, users, type StreamToken } from "~/db/schema";
 import { ApiError } from "./api.server";
+import { countToken } from "./metrics.server";
 import { consume, createLimiter, limitHeaders, type LimitOutcome } from "./rate-limit.server";
 import { redis } from "./redis.server";
 import type { PublicUser } from "./users.server";
@@ -119,7 +120,25 @@ function tokenResponse(token: string, row: { id: string; expiresAt: Date }): Cre
  * tier's daily quota (both in Redis; a later refusal gives back the earlier
  * point, so every count is exact).
  */
-export async function createStreamToken({
+export async function createStreamToken(request: {
+  user: PublicUser;
+  requestId: string;
+  formatId: string;
+  ip: string;
+  userAgent: string | null;
+}): Promise<CreatedToken> {
+  try {
+    const created = await issueStreamToken(request);
+    void countToken({ created: true });
+    return created;
+  } catch (err) {
+    // Limits and an unavailable limiter are what monitoring counts as refusals.
+    if (err instanceof ApiError && (err.status === 429 || err.status === 503)) void countToken({ refusedWith: err.code });
+    throw err;
+  }
+}
+
+async function issueStreamToken({
   user,
   requestId,
   formatId,
@@ -205,11 +224,22 @@ async function ownedTokenById(tokenId: string, userId: string) {
   return row;
 }
 
-/** Revokes the token and stops any stream running on it, in whichever web process serves it. */
-export async function revokeStreamToken({ tokenId, userId }: { tokenId: string; userId: string }) {
-  const row = await ownedTokenById(tokenId, userId);
+async function revoke(row: StreamToken) {
   if (!row.revokedAt) await db.update(streamTokens).set({ revokedAt: new Date() }).where(eq(streamTokens.id, row.id));
   await redis.publish(STREAM_ABORT_CHANNEL, row.id);
+}
+
+/** Revokes the token and stops any stream running on it, in whichever web process serves it. */
+export async function revokeStreamToken({ tokenId, userId }: { tokenId: string; userId: string }) {
+  await revoke(await ownedTokenById(tokenId, userId));
+}
+
+/** An administrator revokes anyone's token, with the same effect. */
+export async function revokeAnyStreamToken(tokenId: string) {
+  const [row] = await db.select().from(streamTokens).where(eq(streamTokens.id, tokenId)).limit(1);
+  if (!row) throw new ApiError(404, "token_not_found", "No such download link.");
+  await revoke(row);
+  return row;
 }
 
 /** A fresh token with a new expiry for the same download; the old one is revoked. */

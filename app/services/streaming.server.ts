@@ -9,8 +9,9 @@ import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { analysisRequests, type StreamToken } from "~/db/schema";
 import { normaliseInfo, type FormatSource, type MediaFormat } from "~/lib/formats";
-import type { ServerToClientEvents } from "~/lib/socket-events";
+import type { ServerToClientEvents, StreamProgress } from "~/lib/socket-events";
 import { ApiError } from "./api.server";
+import { trackActiveStream, untrackActiveStream, type ActiveStreamEntry } from "./active-streams.server";
 import { logger } from "./logger.server";
 import { countStream } from "./metrics.server";
 import { responseFromNodeStream } from "./node-body.server";
@@ -272,12 +273,12 @@ async function openPipe(format: MediaFormat, formats: MediaFormat[], sources: Re
 }
 
 /**
- * The body as sent: counts bytes and reports bytes, speed and ETA to the
- * owner's sockets at most twice a second. A Transform (not a 'data'
+ * The body as sent: counts bytes and reports bytes, speed and ETA at most
+ * twice a second. A Transform (not a 'data'
  * listener) so nothing flows before the response is being written, and
  * backpressure from the client reaches the source.
  */
-function countedBody({ source, total, tokenId, userId, emit }: { source: Readable; total: number | null; tokenId: string; userId: string; emit: EmitToUser }) {
+function countedBody({ source, total, tokenId, onProgress }: { source: Readable; total: number | null; tokenId: string; onProgress: (progress: StreamProgress) => void }) {
   let bytes = 0;
   let lastEmit = 0;
   let lastBytes = 0;
@@ -291,7 +292,7 @@ function countedBody({ source, total, tokenId, userId, emit }: { source: Readabl
     lastEmit = now;
     lastBytes = bytes;
     const eta = total && speed > 0 ? Math.max(0, Math.round((total - bytes) / speed)) : null;
-    emit(userId, "stream:progress", { tokenId, bytes, total, speed, eta });
+    onProgress({ tokenId, bytes, total, speed, eta });
   };
   const body = new Transform({
     highWaterMark: config.STREAM_BUFFER_SIZE,
@@ -336,17 +337,35 @@ export async function openStream({ token, request, clientIp, emit }: { token: st
     else upstream = await openPipe(format, analysis.result!.formats, sources, analysis.url, controller.signal);
   } catch (err) {
     await releaseStreamSlot(row.userId, streamId).catch(() => {});
-    await countStream({ outcome: "failed", reason: err instanceof ApiError ? err.code : "internal_error", bytes: 0 });
-    if (controller.signal.aborted) throw new ApiError(499, "client_closed", "The client went away.");
+    if (controller.signal.aborted) {
+      await countStream({ outcome: "aborted", bytes: 0 });
+      throw new ApiError(499, "client_closed", "The client went away.");
+    }
+    await countStream({ outcome: "failed", reason: err instanceof ApiError ? err.code : "internal_error", bytes: 0, title: row.title });
     throw err;
   } finally {
     request.signal.removeEventListener("abort", onClientAbort);
   }
 
   const total = upstream.headers["content-length"] ? Number(upstream.headers["content-length"]) : format.filesize;
-  const progress = countedBody({ source: upstream.body, total, tokenId: row.id, userId: row.userId, emit });
+  const entry: ActiveStreamEntry = { streamId, tokenId: row.id, userId: row.userId, title: row.title, formatId: row.formatId, delivery: row.delivery, bytes: 0, total, speed: 0, startedAt: new Date().toISOString() };
+  void trackActiveStream(entry);
+  const progress = countedBody({
+    source: upstream.body,
+    total,
+    tokenId: row.id,
+    onProgress: (report) => {
+      emit(row.userId, "stream:progress", report);
+      entry.bytes = report.bytes;
+      entry.speed = report.speed;
+      void trackActiveStream(entry);
+    },
+  });
   const { body } = progress;
-  const renew = setInterval(() => void renewStreamSlot(row.userId, streamId).catch(() => {}), SLOT_RENEW_MS);
+  const renew = setInterval(() => {
+    void renewStreamSlot(row.userId, streamId).catch(() => {});
+    void trackActiveStream(entry);
+  }, SLOT_RENEW_MS);
   const stops = running.get(row.id) ?? new Set();
   const stop = (reason: Error) => body.destroy(reason);
   stops.add(stop);
@@ -365,8 +384,9 @@ export async function openStream({ token, request, clientIp, emit }: { token: st
     emit(row.userId, "stream:end", { tokenId: row.id, status, bytes: progress.bytes() });
     void Promise.all([
       releaseStreamSlot(row.userId, streamId),
+      untrackActiveStream(streamId),
       recordStreamEnd({ tokenId: row.id, bytes: progress.bytes() }),
-      countStream({ outcome: status, reason: status === "failed" ? "upstream_error" : undefined, bytes: progress.bytes() }),
+      countStream({ outcome: status, reason: status === "failed" ? "upstream_error" : undefined, bytes: progress.bytes(), title: row.title }),
     ]).catch((err) => logger.warn({ err: (err as Error).message }, "could not record a stream's end"));
   });
 

@@ -1,5 +1,5 @@
 import { hash, verify } from "@node-rs/argon2";
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { users, type User } from "~/db/schema";
@@ -68,4 +68,16 @@ export async function verifyLogin({ email, password }: { email: string; password
 export async function getUserById(id: string): Promise<PublicUser | null> {
   const [user] = await db.select(publicColumns).from(users).where(eq(users.id, id)).limit(1);
   return user ?? null;
+}
+
+/** Admins change plans by email; null when no account has it. */
+export async function setUserTier({ email, tier }: { email: string; tier: User["tier"] }): Promise<PublicUser | null> {
+  const [user] = await db.update(users).set({ tier }).where(eq(users.email, normaliseEmail(email))).returning(publicColumns);
+  return user ?? null;
+}
+
+export async function emailsByIds(ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, ids));
+  return new Map(rows.map((r) => [r.id, r.email]));
 }

@@ -1,0 +1,196 @@
+/**
+ * Monitoring shapes shared by the server (snapshot, sampler) and the
+ * dashboard in the browser, and the pure arithmetic both sides need.
+ */
+
+export type ServiceName = "web" | "worker";
+
+/** What each web and worker process publishes about itself every few seconds. */
+export type ProcessStats = {
+  service: ServiceName;
+  instance: string;
+  pid: number;
+  hostname: string;
+  startedAt: string;
+  uptimeSeconds: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  cpuPercent: number;
+  eventLoopLagMs: number;
+};
+
+export type QueueThroughput = {
+  completedPerMinute: number;
+  failedPerMinute: number;
+  completedLastHour: number;
+  failedLastHour: number;
+};
+
+export type QueueReport = {
+  name: string;
+  waiting: number;
+  active: number;
+  delayed: number;
+  completed: number;
+  failed: number;
+  paused: boolean;
+  workers: number;
+  oldestWaitingAgeSeconds: number | null;
+} & QueueThroughput;
+
+/** The figures of GET /api/monitoring/metrics (JSON) and the dashboard's first paint. */
+export type MetricsSnapshot = {
+  generatedAt: string;
+  processes: ProcessStats[];
+  streams: {
+    active: number;
+    total: number;
+    completed: number;
+    aborted: number;
+    failed: number;
+    bytesServed: number;
+    successRate: number | null;
+    errorRate: number | null;
+    errorsByReason: Record<string, number>;
+  };
+  analysis: {
+    /** From the request to its result, queue wait included (cache hits excluded). */
+    latencyMs: { p50: number | null; p95: number | null };
+    /** The worker's part: yt-dlp, ffprobe and storing the result. */
+    processingMs: { p50: number | null; p95: number | null };
+    completedLastHour: number;
+    failedLastHour: number;
+    cache: { hits: number; misses: number; hitRate: number | null };
+  };
+  tokens: { created: number; refused: number; refusedByReason: Record<string, number> };
+  queues: Record<string, QueueThroughput & { waiting: number; active: number }>;
+};
+
+/** One row of the performance sampler (stored as jsonb). Counters are running totals. */
+export type MetricSampleData = {
+  processes: Array<Pick<ProcessStats, "service" | "instance" | "rssBytes" | "cpuPercent" | "eventLoopLagMs">>;
+  streams: { active: number; completed: number; aborted: number; failed: number; bytes: number };
+  queue: { waiting: number; active: number; completed: number; failed: number };
+  cache: { hits: number; misses: number };
+};
+
+export type ActiveStream = {
+  streamId: string;
+  tokenId: string;
+  userId: string;
+  email: string | null;
+  title: string;
+  formatId: string;
+  delivery: "direct" | "pipe";
+  bytes: number;
+  total: number | null;
+  speed: number;
+  startedAt: string;
+};
+
+export type Alert = { key: "memory" | "error_rate" | "queue_backlog"; message: string; value: number; threshold: number; since: string };
+
+export type AlertEvent = Alert & { status: "firing" | "resolved"; at: string };
+
+export type RecentFailure = { kind: "analysis" | "stream"; at: string; code: string; message: string; subject: string };
+
+/** One point of the dashboard's charts. */
+export type ChartPoint = { at: string; throughputBps: number; webRssMb: number; workerRssMb: number; queueWaiting: number; activeStreams: number };
+
+export type DashboardData = {
+  snapshot: MetricsSnapshot;
+  queues: QueueReport[];
+  activeStreams: ActiveStream[];
+  series: ChartPoint[];
+  recentFailures: RecentFailure[];
+  alerts: Alert[];
+};
+
+export type DashboardLive = Omit<DashboardData, "series">;
+
+/** part / total, or null when there is nothing to divide. */
+export function ratio(part: number, total: number): number | null {
+  return total > 0 ? part / total : null;
+}
+
+/** Nearest-rank percentile of an unsorted list; null for an empty one. */
+export function percentile(values: number[], p: number): number | null {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const MB = 1024 * 1024;
+
+const rssOf = (sample: MetricSampleData, service: ServiceName) =>
+  Math.round(sample.processes.filter((p) => p.service === service).reduce((sum, p) => sum + p.rssBytes, 0) / MB);
+
+/**
+ * Chart points from consecutive samples: throughput is the growth of the
+ * bytes-served counter over the time between two samples (a counter that went
+ * back, after a Redis flush, counts as a fresh start, never as negative).
+ */
+export function seriesFromSamples(samples: Array<{ at: string; data: MetricSampleData }>): ChartPoint[] {
+  const points: ChartPoint[] = [];
+  for (let i = 0; i < samples.length; i++) {
+    const { at, data } = samples[i];
+    const previous = samples[i - 1];
+    let throughputBps = 0;
+    if (previous) {
+      const seconds = (Date.parse(at) - Date.parse(previous.at)) / 1000;
+      const grown = data.streams.bytes - previous.data.streams.bytes;
+      throughputBps = seconds > 0 ? Math.round((grown >= 0 ? grown : data.streams.bytes) / seconds) : 0;
+    }
+    points.push({
+      at,
+      throughputBps,
+      webRssMb: rssOf(data, "web"),
+      workerRssMb: rssOf(data, "worker"),
+      queueWaiting: data.queue.waiting,
+      activeStreams: data.streams.active,
+    });
+  }
+  return points;
+}
+
+/** Share of downloads that failed between two samples; null below `minimum` finished downloads. */
+export function windowErrorRate(from: MetricSampleData["streams"], to: MetricSampleData["streams"], minimum = 5): number | null {
+  const failed = Math.max(0, to.failed - from.failed);
+  const finished = failed + Math.max(0, to.completed - from.completed);
+  return finished >= minimum ? failed / finished : null;
+}
+
+export type AlertThresholds = { memoryWarnBytes: number; errorRateWarn: number; queueBacklogWarn: number };
+
+/** The alerts a sample sets off, given the sample at the start of the alert window. */
+export function crossedThresholds(sample: MetricSampleData, windowStart: MetricSampleData | null, limits: AlertThresholds): Array<Omit<Alert, "since">> {
+  const alerts: Array<Omit<Alert, "since">> = [];
+  const heaviest = [...sample.processes].sort((a, b) => b.rssBytes - a.rssBytes)[0];
+  if (heaviest && heaviest.rssBytes > limits.memoryWarnBytes) {
+    const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));
+    alerts.push({
+      key: "memory",
+      message: `The ${heaviest.service} process ${heaviest.instance} uses ${mb(heaviest.rssBytes)} MB (warning above ${mb(limits.memoryWarnBytes)} MB).`,
+      value: heaviest.rssBytes,
+      threshold: limits.memoryWarnBytes,
+    });
+  }
+  const errorRate = windowStart ? windowErrorRate(windowStart.streams, sample.streams) : null;
+  if (errorRate !== null && errorRate > limits.errorRateWarn) {
+    alerts.push({
+      key: "error_rate",
+      message: `${Math.round(errorRate * 100)} % of recent downloads failed (warning above ${Math.round(limits.errorRateWarn * 100)} %).`,
+      value: errorRate,
+      threshold: limits.errorRateWarn,
+    });
+  }
+  if (sample.queue.waiting > limits.queueBacklogWarn) {
+    alerts.push({
+      key: "queue_backlog",
+      message: `${sample.queue.waiting} analyses are waiting for a worker (warning above ${limits.queueBacklogWarn}).`,
+      value: sample.queue.waiting,
+      threshold: limits.queueBacklogWarn,
+    });
+  }
+  return alerts;
+}

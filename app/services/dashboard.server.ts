@@ -1,0 +1,77 @@
+import { desc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { db } from "~/db/client.server";
+import { analysisRequests } from "~/db/schema";
+import { seriesFromSamples, type DashboardData, type DashboardLive, type RecentFailure } from "~/lib/monitoring";
+import { listActiveStreams } from "./active-streams.server";
+import { activeAlerts } from "./alerts.server";
+import { ApiError } from "./api.server";
+import { samplesSince } from "./maintenance.server";
+import { recentStreamFailures } from "./metrics.server";
+import { metricsSnapshot, queueReports } from "./monitoring.server";
+import { revokeAnyStreamToken } from "./stream-tokens.server";
+import { emailsByIds, setUserTier } from "./users.server";
+
+const CHART_HOURS = 3;
+const CHART_POINTS = 360;
+
+async function recentFailures(): Promise<RecentFailure[]> {
+  const [analyses, streams] = await Promise.all([
+    db
+      .select({ url: analysisRequests.url, error: analysisRequests.error, finishedAt: analysisRequests.finishedAt })
+      .from(analysisRequests)
+      .where(eq(analysisRequests.status, "failed"))
+      .orderBy(desc(analysisRequests.finishedAt))
+      .limit(10),
+    recentStreamFailures(),
+  ]);
+  const failedAnalyses = analyses.map((a): RecentFailure => ({
+    kind: "analysis",
+    at: (a.finishedAt ?? new Date(0)).toISOString(),
+    code: a.error?.code ?? "unknown",
+    message: a.error?.message ?? "",
+    subject: a.url,
+  }));
+  return [...failedAnalyses, ...streams].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 15);
+}
+
+/** What the dashboard's socket pushes every couple of seconds: everything but the chart history. */
+export async function dashboardLive(): Promise<DashboardLive> {
+  const queues = await queueReports();
+  const [snapshot, streams, failures, alerts] = await Promise.all([metricsSnapshot(queues), listActiveStreams(), recentFailures(), activeAlerts()]);
+  const emails = await emailsByIds([...new Set(streams.map((s) => s.userId))]);
+  return {
+    snapshot,
+    queues,
+    activeStreams: streams.map((s) => ({ ...s, email: emails.get(s.userId) ?? null })),
+    recentFailures: failures,
+    alerts,
+  };
+}
+
+/** The first paint: the live figures and the last hours of samples for the charts. */
+export async function dashboardData(): Promise<DashboardData> {
+  const [live, samples] = await Promise.all([dashboardLive(), samplesSince(new Date(Date.now() - CHART_HOURS * 3600_000))]);
+  const series = seriesFromSamples(samples);
+  const step = Math.max(1, Math.ceil(series.length / CHART_POINTS));
+  return { ...live, series: series.filter((_, i) => i % step === 0 || i === series.length - 1) };
+}
+
+const AdminAction = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("set-tier"), email: z.string().trim().email("Enter the account's email address."), tier: z.enum(["free", "pro"]) }),
+  z.object({ intent: z.literal("revoke"), tokenId: z.string().uuid("Not a download link id.") }),
+]);
+
+/** The dashboard's admin actions; the answer is a sentence for the operator. */
+export async function runAdminAction(form: Record<string, unknown>): Promise<string> {
+  const parsed = AdminAction.safeParse(form);
+  if (!parsed.success) throw new ApiError(400, "invalid_action", parsed.error.issues[0]?.message ?? "Unknown action.");
+  const action = parsed.data;
+  if (action.intent === "set-tier") {
+    const user = await setUserTier({ email: action.email, tier: action.tier });
+    if (!user) throw new ApiError(404, "user_not_found", `No account uses ${action.email}.`);
+    return `${user.email} is now on the ${user.tier === "pro" ? "Pro" : "Free"} plan.`;
+  }
+  const token = await revokeAnyStreamToken(action.tokenId);
+  return `The link for “${token.title}” was revoked; its download has stopped.`;
+}

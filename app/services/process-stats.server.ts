@@ -1,0 +1,124 @@
+import os from "node:os";
+import { performance } from "node:perf_hooks";
+import { remember } from "@epic-web/remember";
+import { collectDefaultMetrics, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
+import type { ProcessStats, ServiceName } from "~/lib/monitoring";
+import { logger } from "./logger.server";
+import { redis } from "./redis.server";
+
+/**
+ * Every web and worker process measures itself (prom-client's default
+ * metrics plus our own) and publishes the result to Redis every few seconds
+ * with a short expiry. Whichever web process answers /metrics or draws the
+ * dashboard reads all of them, so worker figures appear beside the web's and
+ * a process that died simply drops out.
+ */
+const service = (process.env.TVN_PROCESS === "worker" ? "worker" : "web") satisfies ServiceName;
+const instance = `${os.hostname()}:${process.pid}`;
+const startedAt = new Date();
+
+const PUBLISH_MS = 5_000;
+const EXPIRES_MS = 3 * PUBLISH_MS;
+const INDEX = "monitoring:processes";
+const keyFor = (name: string) => `monitoring:process:${name}`;
+
+export type PublishedProcess = { stats: ProcessStats; prom: MetricObjectWithValues<MetricValue<string>>[] };
+
+export const processRegistry = remember("process-registry", () => {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service, instance });
+  collectDefaultMetrics({ register: registry });
+  return registry;
+});
+
+/** Observed by the worker that ran the analysis. */
+export const analysisDuration = remember(
+  "analysis-duration",
+  () =>
+    new Histogram({
+      name: "tvn_analysis_duration_seconds",
+      help: "Time from a worker taking an analysis job to its result, by outcome",
+      labelNames: ["outcome"] as const,
+      buckets: [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+      registers: [processRegistry],
+    }),
+);
+
+/** Event-loop lag as timer drift: how late a 250 ms tick fires; the worst of each window. */
+const lag = remember("event-loop-lag", () => {
+  const TICK_MS = 250;
+  const state = { windowMaxMs: 0, lastWindowMs: 0 };
+  let expected = performance.now() + TICK_MS;
+  setInterval(() => {
+    const now = performance.now();
+    state.windowMaxMs = Math.max(state.windowMaxMs, now - expected);
+    expected = now + TICK_MS;
+  }, TICK_MS).unref();
+  return state;
+});
+
+/** This process' worst event-loop lag over the last publishing window (or the current one). */
+export function eventLoopLagMs() {
+  return Math.round(Math.max(lag.lastWindowMs, lag.windowMaxMs));
+}
+
+let lastCpu = process.cpuUsage();
+let lastCpuAt = performance.now();
+
+export function currentProcessStats(): ProcessStats {
+  const now = performance.now();
+  const cpu = process.cpuUsage(lastCpu);
+  const elapsedMs = now - lastCpuAt;
+  const cpuPercent = elapsedMs > 0 ? ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100 : 0;
+  lastCpu = process.cpuUsage();
+  lastCpuAt = now;
+  const memory = process.memoryUsage();
+  return {
+    service,
+    instance,
+    pid: process.pid,
+    hostname: os.hostname(),
+    startedAt: startedAt.toISOString(),
+    uptimeSeconds: Math.round(process.uptime()),
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    cpuPercent: Math.round(cpuPercent * 10) / 10,
+    eventLoopLagMs: eventLoopLagMs(),
+  };
+}
+
+async function publish() {
+  const stats = currentProcessStats();
+  lag.lastWindowMs = lag.windowMaxMs;
+  lag.windowMaxMs = 0;
+  const report: PublishedProcess = { stats, prom: await processRegistry.getMetricsAsJSON() };
+  await redis
+    .multi()
+    .set(keyFor(instance), JSON.stringify(report), "PX", EXPIRES_MS)
+    .zadd(INDEX, Date.now() + EXPIRES_MS, instance)
+    .exec();
+}
+
+/** Publishes now and every few seconds until stopped; a failed publication is only logged. */
+export function startProcessStatsPublisher() {
+  const run = () => publish().catch((err) => logger.debug({ err: (err as Error).message }, "could not publish process stats"));
+  void run();
+  const timer = setInterval(run, PUBLISH_MS);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await redis.multi().del(keyFor(instance)).zrem(INDEX, instance).exec().catch(() => {});
+  };
+}
+
+/** Every live process' latest report, web and workers alike. */
+export async function readPublishedProcesses(): Promise<PublishedProcess[]> {
+  await redis.zremrangebyscore(INDEX, "-inf", String(Date.now()));
+  const instances = await redis.zrange(INDEX, "0", "-1");
+  if (!instances.length) return [];
+  const raw = await redis.mget(instances.map(keyFor));
+  return raw
+    .filter((value): value is string => value !== null)
+    .map((value) => JSON.parse(value) as PublishedProcess)
+    .sort((a, b) => a.stats.service.localeCompare(b.stats.service) || a.stats.instance.localeCompare(b.stats.instance));
+}
