@@ -14,6 +14,11 @@ export function SiteHeader({ user }: { user: HeaderUser }) {
         </Link>
         {user ? (
           <div className="flex min-w-0 items-center gap-2 text-sm sm:gap-3">
+            {user.role === "admin" ? (
+              <Link to="/dashboard" className="font-medium hover:underline">
+                Dashboard
+              </Link>
+            ) : null}
             <Link to="/tokens" className="font-medium hover:underline">
               Links
             </Link>

@@ -194,3 +194,20 @@ export function crossedThresholds(sample: MetricSampleData, windowStart: MetricS
   }
   return alerts;
 }
+
+/** The sampler's view of a live snapshot, so live points and stored samples chart alike. */
+export function sampleFromSnapshot(snapshot: MetricsSnapshot): MetricSampleData {
+  const analysis = snapshot.queues.analysis;
+  return {
+    processes: snapshot.processes.map(({ service, instance, rssBytes, cpuPercent, eventLoopLagMs }) => ({ service, instance, rssBytes, cpuPercent, eventLoopLagMs })),
+    streams: { active: snapshot.streams.active, completed: snapshot.streams.completed, aborted: snapshot.streams.aborted, failed: snapshot.streams.failed, bytes: snapshot.streams.bytesServed },
+    queue: { waiting: analysis?.waiting ?? 0, active: analysis?.active ?? 0, completed: 0, failed: 0 },
+    cache: { hits: snapshot.analysis.cache.hits, misses: snapshot.analysis.cache.misses },
+  };
+}
+
+/** The chart point a new snapshot adds after the previous one. */
+export function pointBetween(previous: MetricsSnapshot | null, next: MetricsSnapshot): ChartPoint {
+  const samples = [previous, next].filter((s): s is MetricsSnapshot => s !== null).map((s) => ({ at: s.generatedAt, data: sampleFromSnapshot(s) }));
+  return seriesFromSamples(samples).at(-1)!;
+}

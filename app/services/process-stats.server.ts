@@ -1,7 +1,7 @@
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { remember } from "@epic-web/remember";
-import { collectDefaultMetrics, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
+import { collectDefaultMetrics, Histogram, MetricType, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
 import type { ProcessStats, ServiceName } from "~/lib/monitoring";
 import { logger } from "./logger.server";
 import { redis } from "./redis.server";
@@ -87,11 +87,21 @@ export function currentProcessStats(): ProcessStats {
   };
 }
 
+/**
+ * prom-client's default metrics include gauges named `*_total` (active
+ * handles, requests, resources: sums of the per-type gauges beside them),
+ * which Prometheus' naming rules reserve for counters; `promtool check
+ * metrics` rejects them, so they are not published.
+ */
+function followsNamingRules(metric: { name: string; type: MetricType }) {
+  return metric.type === MetricType.Counter || !metric.name.endsWith("_total");
+}
+
 async function publish() {
   const stats = currentProcessStats();
   lag.lastWindowMs = lag.windowMaxMs;
   lag.windowMaxMs = 0;
-  const report: PublishedProcess = { stats, prom: await processRegistry.getMetricsAsJSON() };
+  const report: PublishedProcess = { stats, prom: (await processRegistry.getMetricsAsJSON()).filter(followsNamingRules) };
   await redis
     .multi()
     .set(keyFor(instance), JSON.stringify(report), "PX", EXPIRES_MS)

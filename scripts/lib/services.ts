@@ -121,13 +121,16 @@ export async function startPostgres({
   logFile,
   password,
   ephemeral = false,
+  port: fixedPort,
 }: {
   dataDir: string;
   logFile: string;
   password: string;
   /** Tests: trade durability for speed (no fsync). */
   ephemeral?: boolean;
-}): Promise<RunningService> {
+  /** Restart on the port an earlier instance had (tests of reconnection). */
+  port?: number;
+}): Promise<RunningService & { port: number }> {
   const bin = findPostgresBin();
   mkdirSync(path.dirname(logFile), { recursive: true });
 
@@ -153,7 +156,7 @@ export async function startPostgres({
     if (result.status !== 0) throw new Error(`initdb failed:\n${result.stderr || result.stdout}`);
   }
 
-  const port = await getFreePort();
+  const port = fixedPort ?? (await getFreePort());
   const settings = [
     ["listen_addresses", "127.0.0.1"],
     ["unix_socket_directories", ""],
@@ -183,6 +186,7 @@ export async function startPostgres({
   return {
     name: "postgres",
     url: `postgres://${DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DB_NAME}`,
+    port,
     child,
     // SIGINT is Postgres' "fast" shutdown: roll back open transactions, checkpoint, exit.
     stop: () => stopChild(child, "SIGINT"),

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
 import { startApp, type RunningApp } from "../support/app";
+import { analyzed, createToken, plainFormat } from "../support/api";
 import { Client, signedUpClient } from "../support/http";
 
 let origin: Origin;
@@ -37,21 +38,12 @@ afterAll(async () => {
   await sql?.end();
 });
 
-async function analyzed(client: Client, url: string) {
-  const { requestId } = (await (await client.request("/api/streaming/analyze", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) })).json()) as { requestId: string };
-  for (let i = 0; i < 300; i++) {
-    const view = (await (await client.request(`/api/streaming/analyze/${requestId}`)).json()) as { status: string; result?: { formats: Array<{ id: string; derived: string | null }> } };
-    if (view.status === "completed") return { requestId, formatId: view.result!.formats.find((f) => !f.derived)!.id };
-    await sleep(100);
-  }
-  throw new Error("analysis did not finish");
+async function analyzedTarget(client: Client, url: string) {
+  const analysis = await analyzed(client, url);
+  return { requestId: analysis.requestId, formatId: plainFormat(analysis).id };
 }
 
-async function token(client: Client, target: { requestId: string; formatId: string }) {
-  const response = await client.request("/api/streaming/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(target) });
-  const body = (await response.json()) as { token?: string; streamUrl?: string; error?: { code: string; message: string } };
-  return { status: response.status, headers: response.headers, body };
-}
+const token = (client: Client, target: { requestId: string; formatId: string }) => createToken(client, target.requestId, target.formatId);
 
 /** Creates and revokes tokens until refused; returns the statuses and the refusal. */
 async function createAndRevokeUntilRefused(client: Client, target: { requestId: string; formatId: string }, max: number) {
@@ -68,7 +60,7 @@ async function createAndRevokeUntilRefused(client: Client, target: { requestId: 
 describe("download limits", () => {
   it("refuses the next token once MAX_TOKENS_PER_USER are active", async () => {
     const client = await signedUpClient(app.baseUrl, "active");
-    const target = await analyzed(client, origin.url("m4a"));
+    const target = await analyzedTarget(client, origin.url("m4a"));
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await token(client, target)).status);
     expect(statuses).toEqual([201, 201, 201, 429]);
@@ -79,7 +71,7 @@ describe("download limits", () => {
 
   it("holds the free tier's daily quota at exactly FREE_TIER_DAILY", async () => {
     const client = await signedUpClient(app.baseUrl, "daily");
-    const target = await analyzed(client, origin.url("m4a"));
+    const target = await analyzedTarget(client, origin.url("m4a"));
     const { statuses, refusal } = await createAndRevokeUntilRefused(client, target, 10);
     expect(statuses).toEqual([201, 201, 201, 201, 429]);
     expect(refusal!.body.error!.code).toBe("daily_quota_exceeded");
@@ -91,7 +83,7 @@ describe("download limits", () => {
   it("holds MAX_TOKENS_PER_HOUR for a pro user, whose daily quota is larger", async () => {
     const client = await signedUpClient(app.baseUrl, "hourly");
     await sql`update users set tier = 'pro' where email = ${client.email}`;
-    const target = await analyzed(client, origin.url("m4a"));
+    const target = await analyzedTarget(client, origin.url("m4a"));
     const { statuses, refusal } = await createAndRevokeUntilRefused(client, target, 10);
     expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 429]);
     expect(refusal!.body.error!.code).toBe("hourly_limit");
@@ -100,7 +92,7 @@ describe("download limits", () => {
 
   it("allows MAX_CONCURRENT_STREAMS downloads at once and frees the slot when one ends", async () => {
     const client = await signedUpClient(app.baseUrl, "concurrent");
-    const target = await analyzed(client, origin.slowUrl("mp4"));
+    const target = await analyzedTarget(client, origin.slowUrl("mp4"));
     const created = await token(client, target);
     const url = `${app.baseUrl}${created.body.streamUrl}`;
     const running = [new AbortController(), new AbortController()];
@@ -126,7 +118,7 @@ describe("download limits", () => {
 
   it("binds a token to its creator's IP when STREAM_TOKEN_BIND_IP is on (through TRUST_PROXY)", async () => {
     const client = await signedUpClient(app.baseUrl, "bound");
-    const target = await analyzed(client, origin.url("m4a"));
+    const target = await analyzedTarget(client, origin.url("m4a"));
     const response = await client.request("/api/streaming/token", {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Forwarded-For": "203.0.113.5" },

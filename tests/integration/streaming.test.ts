@@ -17,6 +17,7 @@ import type { StreamEnd, StreamProgress } from "../../app/lib/socket-events";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
 import { startApp, type RunningApp } from "../support/app";
+import { analyzed, createToken, plainFormat, type Analysis } from "../support/api";
 import { signedUpClient, type Client } from "../support/http";
 
 const run = promisify(execFile);
@@ -48,24 +49,6 @@ afterAll(async () => {
   await origin?.close();
   await sql?.end();
 });
-
-type Analysis = { requestId: string; result: { formats: Array<{ id: string; derived: string | null; delivery: string; ext: string; kind: string }> } };
-
-async function analyzed(client: Client, url: string): Promise<Analysis> {
-  const { requestId } = (await (await client.request("/api/streaming/analyze", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) })).json()) as { requestId: string };
-  for (let i = 0; i < 300; i++) {
-    const view = (await (await client.request(`/api/streaming/analyze/${requestId}`)).json()) as Analysis & { status: string };
-    if (view.status === "completed") return view;
-    if (view.status === "failed") throw new Error(`analysis failed: ${JSON.stringify(view)}`);
-    await sleep(100);
-  }
-  throw new Error("analysis timed out");
-}
-
-async function createToken(client: Client, requestId: string, formatId: string) {
-  const response = await client.request("/api/streaming/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ requestId, formatId }) });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as { token: string; streamUrl: string; expiresAt: string; tokenId: string; error?: { code: string } } };
-}
 
 async function curl(args: string[]) {
   try {
@@ -246,7 +229,7 @@ describe("refused tokens send no bytes", () => {
   beforeAll(async () => {
     alice = await signedUpClient(app.baseUrl, "refused");
     const analysis = await analyzed(alice, origin.url("m4a"));
-    ({ token, tokenId } = (await createToken(alice, analysis.requestId, analysis.result.formats.find((f) => !f.derived)!.id)).body);
+    ({ token, tokenId } = (await createToken(alice, analysis.requestId, plainFormat(analysis).id)).body);
   });
 
   async function refused(t: string) {
@@ -288,7 +271,7 @@ describe("token API", () => {
   it("refreshes a token (the old one is revoked), lists active ones, and bounds refreshes", async () => {
     const alice = await signedUpClient(app.baseUrl, "refresh");
     const analysis = await analyzed(alice, origin.url("m4a"));
-    const first = (await createToken(alice, analysis.requestId, analysis.result.formats.find((f) => !f.derived)!.id)).body;
+    const first = (await createToken(alice, analysis.requestId, plainFormat(analysis).id)).body;
     const refreshed = await alice.request(`/api/streaming/token/${first.token}/refresh`, { method: "POST" });
     expect(refreshed.status).toBe(201);
     const second = (await refreshed.json()) as { token: string; tokenId: string };
@@ -310,7 +293,7 @@ describe("token API", () => {
     const alice = await signedUpClient(app.baseUrl, "owner");
     const mallory = await signedUpClient(app.baseUrl, "thief");
     const analysis = await analyzed(alice, origin.url("m4a"));
-    const { token } = (await createToken(alice, analysis.requestId, analysis.result.formats.find((f) => !f.derived)!.id)).body;
+    const { token } = (await createToken(alice, analysis.requestId, plainFormat(analysis).id)).body;
     expect((await mallory.request(`/api/streaming/token/${token}`, { method: "DELETE" })).status).toBe(404);
     expect((await createToken(mallory, analysis.requestId, "m4a")).status).toBe(404);
   });

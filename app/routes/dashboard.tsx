@@ -1,0 +1,100 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data } from "@remix-run/node";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { ActiveStreams, AlertBanner, Charts, Processes, Queues, RecentFailures, Section, StatGrid, TierForm } from "~/components/dashboard/panels";
+import { useSocketEvent } from "~/hooks/use-socket";
+import { pointBetween, type ChartPoint, type DashboardLive } from "~/lib/monitoring";
+import { ApiError } from "~/services/api.server";
+import { dashboardData, runAdminAction } from "~/services/dashboard.server";
+import { requireAdmin } from "~/services/session.server";
+
+export const meta: MetaFunction = () => [{ title: "Operations · Tải Video Nhanh" }];
+
+export const handle = { wide: true };
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireAdmin(request);
+  return dashboardData();
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  await requireAdmin(request);
+  try {
+    return { notice: await runAdminAction(Object.fromEntries(await request.formData())), error: null };
+  } catch (err) {
+    if (err instanceof ApiError) return data({ notice: null, error: err.message }, { status: err.status });
+    throw err;
+  }
+}
+
+const MAX_POINTS = 600;
+
+export default function DashboardPage() {
+  const initial = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [live, setLive] = useState<DashboardLive>(initial);
+  const [series, setSeries] = useState<ChartPoint[]>(initial.series);
+  const previous = useRef(initial.snapshot);
+
+  // A revalidation after an action brings fresh loader data: start from it again.
+  useEffect(() => {
+    setLive(initial);
+    setSeries(initial.series);
+    previous.current = initial.snapshot;
+  }, [initial]);
+
+  const onUpdate = useCallback((update: DashboardLive) => {
+    const point = pointBetween(previous.current, update.snapshot);
+    previous.current = update.snapshot;
+    setLive(update);
+    setSeries((points) => [...points, point].slice(-MAX_POINTS));
+  }, []);
+  const connected = useSocketEvent("dashboard:update", onUpdate);
+  const throughput = series.at(-1)?.throughputBps ?? 0;
+
+  return (
+    <div className="space-y-8">
+      <noscript>
+        <meta httpEquiv="refresh" content="15" />
+      </noscript>
+      <header className="flex flex-wrap items-baseline justify-between gap-2">
+        <h1 className="text-2xl font-bold tracking-tight">Operations</h1>
+        <p className="text-sm text-slate-600 dark:text-slate-300" data-testid="live-state">
+          <span aria-hidden className={`mr-1.5 inline-block h-2 w-2 rounded-full ${connected ? "bg-emerald-500" : "bg-slate-400"}`} />
+          {connected ? "Live" : "Snapshot"} · updated {new Date(live.snapshot.generatedAt).toISOString().slice(11, 19)} UTC
+        </p>
+      </header>
+
+      {result?.notice || result?.error ? (
+        <p role="status" data-testid="notice" className={`rounded-xl border p-4 ${result.error ? "border-red-200 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100" : "border-emerald-200 bg-emerald-50 text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-100"}`}>
+          {result.notice ?? result.error}
+        </p>
+      ) : null}
+
+      <AlertBanner alerts={live.alerts} />
+      <StatGrid live={live} throughputBps={throughput} />
+      <Charts series={series} />
+
+      <Section title="Downloads running now" id="streams">
+        <ActiveStreams streams={live.activeStreams} />
+      </Section>
+      <div className="grid gap-8 xl:grid-cols-2">
+        <Section title="Queues" id="queues">
+          <Queues queues={live.queues} />
+        </Section>
+        <Section title="Processes" id="processes">
+          <Processes processes={live.snapshot.processes} />
+        </Section>
+      </div>
+      <div className="grid gap-8 xl:grid-cols-2">
+        <Section title="Recent failures" id="failures">
+          <RecentFailures failures={live.recentFailures} />
+        </Section>
+        <Section title="Change a user's plan" id="tier">
+          <TierForm />
+        </Section>
+      </div>
+    </div>
+  );
+}
