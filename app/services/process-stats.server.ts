@@ -1,7 +1,7 @@
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { remember } from "@epic-web/remember";
-import { collectDefaultMetrics, Histogram, MetricType, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
+import { collectDefaultMetrics, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from "prom-client";
 import type { ProcessStats, ServiceName } from "~/lib/monitoring";
 import { logger } from "./logger.server";
 import { redis } from "./redis.server";
@@ -93,8 +93,9 @@ export function currentProcessStats(): ProcessStats {
  * which Prometheus' naming rules reserve for counters; `promtool check
  * metrics` rejects them, so they are not published.
  */
-function followsNamingRules(metric: { name: string; type: MetricType }) {
-  return metric.type === MetricType.Counter || !metric.name.endsWith("_total");
+function followsNamingRules(metric: { name: string; type: unknown }) {
+  // The typings declare an enum that the package does not export at run time: compare the string.
+  return metric.type === "counter" || !metric.name.endsWith("_total");
 }
 
 async function publish() {
