@@ -45,7 +45,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <Links />
       </head>
       <body className="flex min-h-full flex-col bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
-        <SiteHeader user={data?.user ?? null} />
+        <SiteHeader user={data?.user ?? null} wide={wide} />
         <main className={`mx-auto w-full flex-1 px-4 py-8 sm:py-12 ${wide ? "max-w-7xl" : "max-w-3xl"}`}>{children}</main>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />

@@ -2,10 +2,10 @@ import { Form, Link } from "@remix-run/react";
 
 type HeaderUser = { email: string; tier: "free" | "pro"; role: "user" | "admin" } | null;
 
-export function SiteHeader({ user }: { user: HeaderUser }) {
+export function SiteHeader({ user, wide = false }: { user: HeaderUser; wide?: boolean }) {
   return (
     <header className="border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-900/80">
-      <nav className="mx-auto flex max-w-3xl items-center justify-between gap-2 px-3 py-3 sm:gap-4 sm:px-4" aria-label="Main">
+      <nav className={`mx-auto flex items-center ${wide ? "max-w-7xl" : "max-w-3xl"} justify-between gap-2 px-3 py-3 sm:gap-4 sm:px-4`} aria-label="Main">
         <Link to="/" className="flex items-center gap-2 whitespace-nowrap text-lg font-bold tracking-tight">
           <span aria-hidden data-testid="logo-mark" className="grid h-8 w-8 shrink-0 place-items-center rounded-lg bg-brand-600 text-white">
             ↓
@@ -13,7 +13,7 @@ export function SiteHeader({ user }: { user: HeaderUser }) {
           Tải Video Nhanh
         </Link>
         {user ? (
-          <div className="flex min-w-0 items-center gap-2 text-sm sm:gap-3">
+          <div className="flex min-w-0 flex-wrap items-center justify-end gap-x-2 gap-y-1 text-sm sm:gap-x-3">
             {user.role === "admin" ? (
               <Link to="/dashboard" className="font-medium hover:underline">
                 Dashboard

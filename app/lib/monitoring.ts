@@ -44,6 +44,10 @@ export type MetricsSnapshot = {
   processes: ProcessStats[];
   streams: {
     active: number;
+    /** Sent so far by the downloads still running (bytesServed counts finished ones). */
+    inFlightBytes: number;
+    /** The running downloads' speeds added up. */
+    speedBps: number;
     total: number;
     completed: number;
     aborted: number;
@@ -66,7 +70,7 @@ export type MetricsSnapshot = {
   queues: Record<string, QueueThroughput & { waiting: number; active: number }>;
 };
 
-/** One row of the performance sampler (stored as jsonb). Counters are running totals. */
+/** One row of the performance sampler (stored as jsonb). Counters are running totals; `streams.bytes` includes running downloads. */
 export type MetricSampleData = {
   processes: Array<Pick<ProcessStats, "service" | "instance" | "rssBytes" | "cpuPercent" | "eventLoopLagMs">>;
   streams: { active: number; completed: number; aborted: number; failed: number; bytes: number };
@@ -200,7 +204,13 @@ export function sampleFromSnapshot(snapshot: MetricsSnapshot): MetricSampleData 
   const analysis = snapshot.queues.analysis;
   return {
     processes: snapshot.processes.map(({ service, instance, rssBytes, cpuPercent, eventLoopLagMs }) => ({ service, instance, rssBytes, cpuPercent, eventLoopLagMs })),
-    streams: { active: snapshot.streams.active, completed: snapshot.streams.completed, aborted: snapshot.streams.aborted, failed: snapshot.streams.failed, bytes: snapshot.streams.bytesServed },
+    streams: {
+      active: snapshot.streams.active,
+      completed: snapshot.streams.completed,
+      aborted: snapshot.streams.aborted,
+      failed: snapshot.streams.failed,
+      bytes: snapshot.streams.bytesServed + snapshot.streams.inFlightBytes,
+    },
     queue: { waiting: analysis?.waiting ?? 0, active: analysis?.active ?? 0, completed: 0, failed: 0 },
     cache: { hits: snapshot.analysis.cache.hits, misses: snapshot.analysis.cache.misses },
   };

@@ -51,7 +51,6 @@ export default function DashboardPage() {
     setSeries((points) => [...points, point].slice(-MAX_POINTS));
   }, []);
   const connected = useSocketEvent("dashboard:update", onUpdate);
-  const throughput = series.at(-1)?.throughputBps ?? 0;
 
   return (
     <div className="space-y-8">
@@ -73,7 +72,7 @@ export default function DashboardPage() {
       ) : null}
 
       <AlertBanner alerts={live.alerts} />
-      <StatGrid live={live} throughputBps={throughput} />
+      <StatGrid live={live} />
       <Charts series={series} />
 
       <Section title="Downloads running now" id="streams">

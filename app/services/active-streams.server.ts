@@ -48,7 +48,3 @@ export async function listActiveStreams(): Promise<ActiveStreamEntry[]> {
   const values = (await redis.eval(SWEEP, 2, LAPSES, DETAILS, Date.now())) as string[];
   return values.map((v) => JSON.parse(v) as ActiveStreamEntry).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
-
-export async function countActiveStreams() {
-  return redis.zcount(LAPSES, Date.now(), "+inf");
-}

@@ -3,7 +3,7 @@ import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { metricSamples, streamTokens } from "~/db/schema";
 import type { MetricSampleData } from "~/lib/monitoring";
-import { countActiveStreams } from "./active-streams.server";
+import { listActiveStreams } from "./active-streams.server";
 import { evaluateAlerts } from "./alerts.server";
 import { cacheCounters } from "./analysis-cache.server";
 import { streamCounters } from "./metrics.server";
@@ -54,13 +54,20 @@ export async function recordSample(): Promise<MetricSampleData> {
   const [processes, streams, active, cache, analysisCounts] = await Promise.all([
     readPublishedProcesses(),
     streamCounters(),
-    countActiveStreams(),
+    listActiveStreams(),
     cacheCounters(),
     analysisQueue.getJobCounts("waiting", "prioritized", "active", "completed", "failed"),
   ]);
   const data: MetricSampleData = {
     processes: processes.map(({ stats: { service, instance, rssBytes, cpuPercent, eventLoopLagMs } }) => ({ service, instance, rssBytes, cpuPercent, eventLoopLagMs })),
-    streams: { active, completed: streams.completed ?? 0, aborted: streams.aborted ?? 0, failed: streams.failed ?? 0, bytes: streams.bytes ?? 0 },
+    streams: {
+      active: active.length,
+      completed: streams.completed ?? 0,
+      aborted: streams.aborted ?? 0,
+      failed: streams.failed ?? 0,
+      // Running downloads count as they go, so the throughput chart does not wait for them to end.
+      bytes: (streams.bytes ?? 0) + active.reduce((total, s) => total + s.bytes, 0),
+    },
     queue: {
       waiting: (analysisCounts.waiting ?? 0) + (analysisCounts.prioritized ?? 0),
       active: analysisCounts.active ?? 0,

@@ -8,7 +8,7 @@ import { config, publicConfig } from "~/config.server";
 import { db } from "~/db/client.server";
 import { analysisRequests } from "~/db/schema";
 import { ratio, type MetricsSnapshot, type QueueReport, type QueueThroughput } from "~/lib/monitoring";
-import { countActiveStreams } from "./active-streams.server";
+import { listActiveStreams } from "./active-streams.server";
 import { ApiError, apiRoute, requireApiAdmin } from "./api.server";
 import { cacheCounters } from "./analysis-cache.server";
 import { ffmpegVersion, ytDlpVersion } from "./health.server";
@@ -94,7 +94,7 @@ export async function metricsSnapshot(reports?: Awaited<ReturnType<typeof queueR
   const [processes, streams, active, tokens, cache, analysis, queues] = await Promise.all([
     readPublishedProcesses(),
     streamCounters(),
-    countActiveStreams(),
+    listActiveStreams(),
     tokenCounters(),
     cacheCounters(),
     analysisLatency(),
@@ -107,7 +107,9 @@ export async function metricsSnapshot(reports?: Awaited<ReturnType<typeof queueR
     generatedAt: new Date().toISOString(),
     processes: processes.map((p) => p.stats),
     streams: {
-      active,
+      active: active.length,
+      inFlightBytes: sum(active.map((s) => s.bytes)),
+      speedBps: sum(active.map((s) => s.speed)),
       total: completed + failed + aborted,
       completed,
       aborted,

@@ -21,7 +21,7 @@ export function duration(seconds: number | null) {
 
 export function Section({ title, children, id }: { title: string; children: ReactNode; id?: string }) {
   return (
-    <section aria-labelledby={id} className="space-y-3">
+    <section aria-labelledby={id} className="min-w-0 space-y-3">
       <h2 id={id} className="text-lg font-semibold">
         {title}
       </h2>
@@ -58,13 +58,13 @@ function Stat({ label, value, detail, testId }: { label: string; value: string; 
   );
 }
 
-export function StatGrid({ live, throughputBps }: { live: DashboardLive; throughputBps: number }) {
+export function StatGrid({ live }: { live: DashboardLive }) {
   const { streams, analysis, tokens } = live.snapshot;
   const analysisQueue = live.queues.find((q) => q.name === "analysis");
   return (
     <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
       <Stat label="Active downloads" value={String(streams.active)} detail={`${streams.total} finished in all`} testId="active-stream-count" />
-      <Stat label="Throughput" value={`${bytes(throughputBps)}/s`} detail={`${bytes(streams.bytesServed)} served`} />
+      <Stat label="Throughput" value={`${bytes(streams.speedBps)}/s`} detail={`${bytes(streams.bytesServed + streams.inFlightBytes)} served`} />
       <Stat label="Download errors" value={percent(streams.errorRate)} detail={`${streams.failed} failed · ${streams.aborted} cancelled`} />
       <Stat label="Cache hit rate" value={percent(analysis.cache.hitRate)} detail={`${analysis.cache.hits} hits · ${analysis.cache.misses} misses`} />
       <Stat label="Analysis p50 / p95" value={`${ms(analysis.latencyMs.p50)} / ${ms(analysis.latencyMs.p95)}`} detail={`${analysis.completedLastHour} done · ${analysis.failedLastHour} failed in the last hour`} />
