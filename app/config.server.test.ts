@@ -86,7 +86,6 @@ describe("parseConfig", () => {
       SESSION_SECRET: "[redacted]",
       STREAM_TOKEN_SECRET: "[redacted]",
       METRICS_TOKEN: "[redacted]",
-      REDIS_PASSWORD: null,
       REDIS_URL: "redis://:redacted@10.0.0.5:6380/1",
       DATABASE_URL: "postgres://u:redacted@127.0.0.1:5555/db",
       ALERT_WEBHOOK_URL: "https://hooks.example.com/…",

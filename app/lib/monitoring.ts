@@ -108,6 +108,8 @@ export type DashboardData = {
   series: ChartPoint[];
   recentFailures: RecentFailure[];
   alerts: Alert[];
+  /** The latest alerts fired and resolved, newest first. */
+  alertEvents: AlertEvent[];
 };
 
 export type DashboardLive = Omit<DashboardData, "series">;
@@ -115,13 +117,6 @@ export type DashboardLive = Omit<DashboardData, "series">;
 /** part / total, or null when there is nothing to divide. */
 export function ratio(part: number, total: number): number | null {
   return total > 0 ? part / total : null;
-}
-
-/** Nearest-rank percentile of an unsorted list; null for an empty one. */
-export function percentile(values: number[], p: number): number | null {
-  if (!values.length) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 const MB = 1024 * 1024;

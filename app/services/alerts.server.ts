@@ -45,8 +45,8 @@ export async function activeAlerts(): Promise<Alert[]> {
   return raw.map((v) => JSON.parse(v) as Alert).sort((a, b) => a.since.localeCompare(b.since));
 }
 
-export async function recentAlertEvents(): Promise<AlertEvent[]> {
-  return (await redis.lrange(RECENT, 0, RECENT_KEPT - 1)).map((v) => JSON.parse(v) as AlertEvent);
+export async function recentAlertEvents(count = 10): Promise<AlertEvent[]> {
+  return (await redis.lrange(RECENT, 0, count - 1)).map((v) => JSON.parse(v) as AlertEvent);
 }
 
 /** Fires the alerts a sample crosses that were not firing yet, and resolves the ones it no longer crosses. */

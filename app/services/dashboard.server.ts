@@ -4,7 +4,7 @@ import { db } from "~/db/client.server";
 import { analysisRequests } from "~/db/schema";
 import { seriesFromSamples, type DashboardData, type DashboardLive, type RecentFailure } from "~/lib/monitoring";
 import { listActiveStreams } from "./active-streams.server";
-import { activeAlerts } from "./alerts.server";
+import { activeAlerts, recentAlertEvents } from "./alerts.server";
 import { ApiError } from "./api.server";
 import { samplesSince } from "./maintenance.server";
 import { recentStreamFailures } from "./metrics.server";
@@ -38,7 +38,13 @@ async function recentFailures(): Promise<RecentFailure[]> {
 /** What the dashboard's socket pushes every couple of seconds: everything but the chart history. */
 export async function dashboardLive(): Promise<DashboardLive> {
   const queues = await queueReports();
-  const [snapshot, streams, failures, alerts] = await Promise.all([metricsSnapshot(queues), listActiveStreams(), recentFailures(), activeAlerts()]);
+  const [snapshot, streams, failures, alerts, alertEvents] = await Promise.all([
+    metricsSnapshot(queues),
+    listActiveStreams(),
+    recentFailures(),
+    activeAlerts(),
+    recentAlertEvents(),
+  ]);
   const emails = await emailsByIds([...new Set(streams.map((s) => s.userId))]);
   return {
     snapshot,
@@ -46,6 +52,7 @@ export async function dashboardLive(): Promise<DashboardLive> {
     activeStreams: streams.map((s) => ({ ...s, email: emails.get(s.userId) ?? null })),
     recentFailures: failures,
     alerts,
+    alertEvents,
   };
 }
 

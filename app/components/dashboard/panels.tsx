@@ -1,7 +1,7 @@
 import { Form } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { formatBytes } from "~/lib/formats";
-import type { ActiveStream, Alert, ChartPoint, DashboardLive, ProcessStats, QueueReport, RecentFailure } from "~/lib/monitoring";
+import type { ActiveStream, Alert, AlertEvent, ChartPoint, DashboardLive, ProcessStats, QueueReport, RecentFailure } from "~/lib/monitoring";
 import { Sparkline } from "./sparkline";
 
 const card = "rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900";
@@ -208,6 +208,21 @@ export function RecentFailures({ failures }: { failures: RecentFailure[] }) {
             {f.subject}
             {f.message ? ` — ${f.message}` : ""}
           </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function AlertHistory({ events }: { events: AlertEvent[] }) {
+  if (!events.length) return <p className={`${card} p-4 text-sm text-slate-500 dark:text-slate-400`}>No alert has fired.</p>;
+  return (
+    <ul className={`${card} divide-y divide-slate-100 text-sm dark:divide-slate-800`} data-testid="alert-history">
+      {events.map((e, i) => (
+        <li key={`${e.at}-${i}`} className="px-4 py-2">
+          <span className={`mr-2 rounded px-1.5 py-0.5 text-xs font-semibold ${e.status === "firing" ? "bg-amber-100 text-amber-900" : "bg-emerald-100 text-emerald-900"}`}>{e.status}</span>
+          <span className="text-slate-500 dark:text-slate-400">{new Date(e.at).toISOString().slice(11, 19)} UTC</span>
+          <span className="block text-slate-700 dark:text-slate-300">{e.message}</span>
         </li>
       ))}
     </ul>
