@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup: installs what is missing and nothing else.
-#   - Debian packages: yt-dlp, ffmpeg, postgresql, redis-server, chromium
+#   - Debian packages: yt-dlp, ffmpeg, postgresql, redis-server, chromium,
+#     and with --test also prometheus (the tests check metrics with its promtool)
 #     (as root through apt-get; otherwise it prints the apt line and stops)
 #   - npm packages from package-lock.json when node_modules is stale
 set -euo pipefail
@@ -14,6 +15,9 @@ have redis-server || missing+=(redis-server)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 have chromium || missing+=(chromium)
 have setpriv || missing+=(util-linux)
+if [[ "${1:-}" == "--test" ]]; then
+  have promtool || missing+=(prometheus)
+fi
 
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then

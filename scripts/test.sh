@@ -4,7 +4,7 @@
 # TEST_DATABASE_URL/TEST_REDIS_URL are set) and browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 npx tsc
 npx remix build
 mkdir -p test-results
