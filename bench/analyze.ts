@@ -8,39 +8,21 @@
  * Prints figures; asserts nothing.
  */
 import { execFile } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
-import { runMigrations } from "../app/db/migrate.server";
-import { startPostgres, startRedis } from "../scripts/lib/services";
 import { ensureMediaFixtures } from "../tests/fixtures/media";
 import { startOrigin } from "../tests/fixtures/origin";
 import { startApp } from "../tests/support/app";
 import { signedUpClient } from "../tests/support/http";
+import { arg, percentile, startBenchServices } from "./support";
 
 const run = promisify(execFile);
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const COLD = arg("cold", 10);
 const CACHED = arg("cached", 300);
 
-function percentile(values: number[], p: number) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "tvn-bench-"));
-chmodSync(dir, 0o755);
-const instance = (name: string) => ({ dataDir: path.join(dir, name), logFile: path.join(dir, `${name}.log`), password: randomBytes(12).toString("hex"), ephemeral: true });
-const pg = await startPostgres(instance("postgres"));
-const redis = await startRedis(instance("redis"));
-await runMigrations(pg.url);
-Object.assign(process.env, { DATABASE_URL: pg.url, REDIS_URL: redis.url, LOG_LEVEL: "warn" });
+const services = await startBenchServices("analyze");
 
 const origin = await startOrigin(await ensureMediaFixtures());
 const app = await startApp({ env: { ALLOW_PRIVATE_NETWORKS: "true", AUTH_RATE_LIMIT_PER_IP: "100000", API_RATE_LIMIT_PER_MINUTE: "100000" } });
@@ -104,7 +86,5 @@ try {
 } finally {
   await app.stop();
   await origin.close();
-  await redis.stop();
-  await pg.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await services.stop();
 }

@@ -12,27 +12,21 @@
  * Prints figures; asserts nothing.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { runMigrations } from "../app/db/migrate.server";
-import { getFreePort, startPostgres, startRedis } from "../scripts/lib/services";
+import { getFreePort } from "../scripts/lib/services";
 import { startApp } from "../tests/support/app";
 import { signedUpClient } from "../tests/support/http";
+import { arg, percentile, startBenchServices } from "./support";
 
 const run = promisify(execFile);
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const SIZE_MB = arg("size-mb", 1024);
 const RUNS = arg("runs", 3);
 
-const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
-const median = (values: number[]) => pct(values, 50);
+const median = (values: number[]) => percentile(values, 50);
 
 function spawnHelper(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
@@ -58,13 +52,7 @@ async function throughput(url: string) {
   return median(samples);
 }
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "tvn-bench-stream-"));
-chmodSync(dir, 0o755);
-const instance = (name: string) => ({ dataDir: path.join(dir, name), logFile: path.join(dir, `${name}.log`), password: randomBytes(12).toString("hex"), ephemeral: true });
-const pg = await startPostgres(instance("postgres"));
-const redis = await startRedis(instance("redis"));
-await runMigrations(pg.url);
-Object.assign(process.env, { DATABASE_URL: pg.url, REDIS_URL: redis.url, LOG_LEVEL: "warn" });
+const services = await startBenchServices("stream");
 
 const helpers: ChildProcess[] = [];
 try {
@@ -139,7 +127,7 @@ try {
     ["bare ffmpeg audio extraction > /dev/null", `${median(bareFfmpeg).toFixed(2)} s`, "1.00"],
     ["bare Node server piping ffmpeg (baseline)", `${median(barePipeSamples).toFixed(2)} s`, (median(bareFfmpeg) / median(barePipeSamples)).toFixed(2)],
     ["pipe path (same conversion)", `${median(pipeSamples).toFixed(2)} s`, `${(median(barePipeSamples) / median(pipeSamples)).toFixed(2)} × bare pipe`],
-    ["TTFB direct path p50 / p99", `${pct(ttfb, 50).toFixed(1)} / ${pct(ttfb, 99).toFixed(1)} ms`, ""],
+    ["TTFB direct path p50 / p99", `${percentile(ttfb, 50).toFixed(1)} / ${percentile(ttfb, 99).toFixed(1)} ms`, ""],
     ["web RSS idle → 100 slow clients", `${rssBefore.toFixed(0)} → ${rssDuring.toFixed(0)} MB`, `+${(rssDuring - rssBefore).toFixed(0)} MB`],
   ];
   console.log(`\nstream benchmark — ${os.cpus().length} cores, node ${process.version}, ${SIZE_MB} MB fixture, median of ${RUNS}`);
@@ -148,7 +136,5 @@ try {
   for (const [name, figure, ratio] of rows) console.log(`| ${name} | ${figure} | ${ratio} |`);
 } finally {
   for (const child of helpers) child.kill("SIGTERM");
-  await redis.stop();
-  await pg.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await services.stop();
 }
