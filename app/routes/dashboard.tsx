@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ActiveStreams, AlertBanner, AlertHistory, Charts, Processes, Queues, RecentFailures, Section, StatGrid, TierForm } from "~/components/dashboard/panels";
+import { ActiveStreams, AlertBanner, AlertHistory, Charts, Processes, Queues, RecentFailures, Section, StatGrid, AdminForms } from "~/components/dashboard/panels";
 import { useSocketEvent } from "~/hooks/use-socket";
 import { pointBetween, type ChartPoint, type DashboardLive } from "~/lib/monitoring";
 import { ApiError } from "~/services/api.server";
@@ -94,8 +94,8 @@ export default function DashboardPage() {
           <AlertHistory events={live.alertEvents} />
         </Section>
       </div>
-      <Section title="Change a user's plan" id="tier">
-        <TierForm />
+      <Section title="Admin actions" id="admin">
+        <AdminForms />
       </Section>
     </div>
   );

@@ -107,6 +107,8 @@ export async function dailyQuota(user: PublicUser) {
   return { limit, used, left: limit - used };
 }
 
+type TokenRequest = { user: PublicUser; requestId: string; formatId: string; ip: string; userAgent: string | null };
+
 export type CreatedToken = { token: string; tokenId: string; streamUrl: string; expiresAt: string };
 
 function tokenResponse(token: string, row: { id: string; expiresAt: Date }): CreatedToken {
@@ -120,13 +122,7 @@ function tokenResponse(token: string, row: { id: string; expiresAt: Date }): Cre
  * tier's daily quota (both in Redis; a later refusal gives back the earlier
  * point, so every count is exact).
  */
-export async function createStreamToken(request: {
-  user: PublicUser;
-  requestId: string;
-  formatId: string;
-  ip: string;
-  userAgent: string | null;
-}): Promise<CreatedToken> {
+export async function createStreamToken(request: TokenRequest): Promise<CreatedToken> {
   try {
     const created = await issueStreamToken(request);
     void countToken({ created: true });
@@ -138,19 +134,7 @@ export async function createStreamToken(request: {
   }
 }
 
-async function issueStreamToken({
-  user,
-  requestId,
-  formatId,
-  ip,
-  userAgent,
-}: {
-  user: PublicUser;
-  requestId: string;
-  formatId: string;
-  ip: string;
-  userAgent: string | null;
-}): Promise<CreatedToken> {
+async function issueStreamToken({ user, requestId, formatId, ip, userAgent }: TokenRequest): Promise<CreatedToken> {
   const [analysis] = await db
     .select()
     .from(analysisRequests)

@@ -131,6 +131,19 @@ describe("who may see the operators' endpoints", () => {
   });
 });
 
+describe("the dashboard's admin actions", () => {
+  it("refuse non-admins and explain bad input", async () => {
+    expect((await user.post("/dashboard", { intent: "set-tier", email: user.email, tier: "pro" })).status).toBe(403);
+    const badId = await admin.post("/dashboard", { intent: "revoke", tokenId: "not-an-id" });
+    expect(badId.status).toBe(400);
+    expect(await badId.text()).toContain("Not a download link id.");
+    const unknown = await admin.post("/dashboard", { intent: "set-tier", email: "nobody@example.com", tier: "pro" });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain("No account uses nobody@example.com.");
+    expect((await admin.post("/dashboard", { intent: "revoke", tokenId: randomUUID() })).status).toBe(404);
+  });
+});
+
 describe("metrics", () => {
   const snapshot = async () => (await getJson<MetricsSnapshot>(admin, "/api/monitoring/metrics")).body;
 

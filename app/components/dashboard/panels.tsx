@@ -38,7 +38,7 @@ export function AlertBanner({ alerts }: { alerts: Alert[] }) {
       <ul className="mt-1 list-disc space-y-0.5 pl-5 text-sm">
         {alerts.map((a) => (
           <li key={a.key} data-alert={a.key}>
-            {a.message} <span className="text-amber-800 dark:text-amber-300">since {new Date(a.since).toISOString().slice(11, 19)} UTC</span>
+            {a.message} <span className="text-amber-800 dark:text-amber-300">since {clock(a.since)}</span>
           </li>
         ))}
       </ul>
@@ -101,7 +101,7 @@ export function Charts({ series }: { series: ChartPoint[] }) {
 }
 
 function Table({ head, children, empty, testId }: { head: string[]; children: ReactNode[]; empty: string; testId?: string }) {
-  if (!children.length) return <p className={`${card} p-4 text-sm text-slate-500 dark:text-slate-400`}>{empty}</p>;
+  if (!children.length) return <Empty>{empty}</Empty>;
   return (
     <div className={`${card} overflow-x-auto`}>
       <table className="w-full text-sm" data-testid={testId}>
@@ -196,57 +196,93 @@ export function Processes({ processes }: { processes: ProcessStats[] }) {
   );
 }
 
-export function RecentFailures({ failures }: { failures: RecentFailure[] }) {
-  if (!failures.length) return <p className={`${card} p-4 text-sm text-slate-500 dark:text-slate-400`}>Nothing has failed recently.</p>;
+const clock = (iso: string) => `${new Date(iso).toISOString().slice(11, 19)} UTC`;
+
+function Empty({ children }: { children: ReactNode }) {
+  return <p className={`${card} p-4 text-sm text-slate-500 dark:text-slate-400`}>{children}</p>;
+}
+
+/** A list of timestamped events: a badge, the time, then what happened. */
+function EventList({ items, testId }: { items: Array<{ key: string; badge: string; badgeClass: string; at: string; head?: ReactNode; body: ReactNode }>; testId: string }) {
   return (
-    <ul className={`${card} divide-y divide-slate-100 text-sm dark:divide-slate-800`} data-testid="recent-failures">
-      {failures.map((f, i) => (
-        <li key={`${f.at}-${i}`} className="px-4 py-2">
-          <span className="mr-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs font-semibold dark:bg-slate-800">{f.kind}</span>
-          <code className="text-xs">{f.code}</code> <span className="text-slate-500 dark:text-slate-400">{new Date(f.at).toISOString().slice(11, 19)} UTC</span>
-          <span className="block truncate text-slate-700 dark:text-slate-300">
-            {f.subject}
-            {f.message ? ` — ${f.message}` : ""}
-          </span>
+    <ul className={`${card} divide-y divide-slate-100 text-sm dark:divide-slate-800`} data-testid={testId}>
+      {items.map((item) => (
+        <li key={item.key} className="px-4 py-2">
+          <span className={`mr-2 rounded px-1.5 py-0.5 text-xs font-semibold ${item.badgeClass}`}>{item.badge}</span>
+          {item.head} <span className="text-slate-500 dark:text-slate-400">{clock(item.at)}</span>
+          <span className="block truncate text-slate-700 dark:text-slate-300">{item.body}</span>
         </li>
       ))}
     </ul>
+  );
+}
+
+export function RecentFailures({ failures }: { failures: RecentFailure[] }) {
+  if (!failures.length) return <Empty>Nothing has failed recently.</Empty>;
+  return (
+    <EventList
+      testId="recent-failures"
+      items={failures.map((f, i) => ({
+        key: `${f.at}-${i}`,
+        badge: f.kind,
+        badgeClass: "bg-slate-100 dark:bg-slate-800",
+        at: f.at,
+        head: <code className="text-xs">{f.code}</code>,
+        body: `${f.subject}${f.message ? ` — ${f.message}` : ""}`,
+      }))}
+    />
   );
 }
 
 export function AlertHistory({ events }: { events: AlertEvent[] }) {
-  if (!events.length) return <p className={`${card} p-4 text-sm text-slate-500 dark:text-slate-400`}>No alert has fired.</p>;
+  if (!events.length) return <Empty>No alert has fired.</Empty>;
   return (
-    <ul className={`${card} divide-y divide-slate-100 text-sm dark:divide-slate-800`} data-testid="alert-history">
-      {events.map((e, i) => (
-        <li key={`${e.at}-${i}`} className="px-4 py-2">
-          <span className={`mr-2 rounded px-1.5 py-0.5 text-xs font-semibold ${e.status === "firing" ? "bg-amber-100 text-amber-900" : "bg-emerald-100 text-emerald-900"}`}>{e.status}</span>
-          <span className="text-slate-500 dark:text-slate-400">{new Date(e.at).toISOString().slice(11, 19)} UTC</span>
-          <span className="block text-slate-700 dark:text-slate-300">{e.message}</span>
-        </li>
-      ))}
-    </ul>
+    <EventList
+      testId="alert-history"
+      items={events.map((e, i) => ({
+        key: `${e.at}-${i}`,
+        badge: e.status,
+        badgeClass: e.status === "firing" ? "bg-amber-100 text-amber-900" : "bg-emerald-100 text-emerald-900",
+        at: e.at,
+        body: e.message,
+      }))}
+    />
   );
 }
 
-export function TierForm() {
+const input = "rounded-md border border-slate-300 px-3 py-2 dark:border-slate-700 dark:bg-slate-950";
+
+/** The admin actions: a user's plan by email, any download link by its id. */
+export function AdminForms() {
   return (
-    <Form method="post" className={`${card} flex flex-col gap-3 p-4 sm:flex-row sm:items-end`}>
-      <input type="hidden" name="intent" value="set-tier" />
-      <label className="flex flex-1 flex-col gap-1 text-sm font-medium">
-        Account email
-        <input name="email" type="email" required className="rounded-md border border-slate-300 px-3 py-2 dark:border-slate-700 dark:bg-slate-950" />
-      </label>
-      <label className="flex flex-col gap-1 text-sm font-medium">
-        Plan
-        <select name="tier" className="rounded-md border border-slate-300 px-3 py-2 dark:border-slate-700 dark:bg-slate-950">
-          <option value="pro">Pro</option>
-          <option value="free">Free</option>
-        </select>
-      </label>
-      <button type="submit" className="rounded-md bg-brand-600 px-4 py-2 font-semibold text-white hover:bg-brand-700">
-        Change plan
-      </button>
-    </Form>
+    <div className="grid gap-3 lg:grid-cols-2">
+      <Form method="post" className={`${card} flex flex-col gap-3 p-4 sm:flex-row sm:items-end`} aria-label="Change a user's plan">
+        <input type="hidden" name="intent" value="set-tier" />
+        <label className="flex flex-1 flex-col gap-1 text-sm font-medium">
+          Account email
+          <input name="email" type="email" required className={input} />
+        </label>
+        <label className="flex flex-col gap-1 text-sm font-medium">
+          Plan
+          <select name="tier" className={input}>
+            <option value="pro">Pro</option>
+            <option value="free">Free</option>
+          </select>
+        </label>
+        <button type="submit" className="rounded-md bg-brand-600 px-4 py-2 font-semibold text-white hover:bg-brand-700">
+          Change plan
+        </button>
+      </Form>
+      <Form method="post" className={`${card} flex flex-col gap-3 p-4 sm:flex-row sm:items-end`} aria-label="Revoke a download link">
+        <input type="hidden" name="intent" value="revoke" />
+        <label className="flex flex-1 flex-col gap-1 text-sm font-medium">
+          Download link id
+          <input name="tokenId" required pattern="[0-9a-fA-F-]{36}" placeholder="00000000-0000-0000-0000-000000000000" className={`${input} font-mono text-xs`} />
+        </label>
+        <button type="submit" className="rounded-md border border-red-300 px-4 py-2 font-semibold text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950">
+          Revoke link
+        </button>
+      </Form>
+    </div>
   );
 }
