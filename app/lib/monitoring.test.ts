@@ -39,6 +39,14 @@ describe("seriesFromSamples", () => {
     ]);
   });
 
+  it("keeps a service's memory when a sample has no report from it, instead of dropping to 0", () => {
+    const points = seriesFromSamples([
+      { at: "2026-01-01T00:00:00.000Z", data: sample() },
+      { at: "2026-01-01T00:00:05.000Z", data: { ...sample(), processes: [] } },
+    ]);
+    expect(points[1]).toMatchObject({ webRssMb: 100, workerRssMb: 80 });
+  });
+
   it("treats a counter that went back (a Redis flush) as a fresh start, never a negative rate", () => {
     const [, point] = seriesFromSamples([
       { at: "2026-01-01T00:00:00.000Z", data: sample({ bytes: 10_000 }) },

@@ -140,11 +140,14 @@ export function seriesFromSamples(samples: Array<{ at: string; data: MetricSampl
       const grown = data.streams.bytes - previous.data.streams.bytes;
       throughputBps = seconds > 0 ? Math.round((grown >= 0 ? grown : data.streams.bytes) / seconds) : 0;
     }
+    // A running service never uses 0 bytes: none reported in this sample (a process
+    // starting or between reports) keeps the previous value instead of plunging to 0.
+    const last = points.at(-1);
     points.push({
       at,
       throughputBps,
-      webRssMb: rssOf(data, "web"),
-      workerRssMb: rssOf(data, "worker"),
+      webRssMb: rssOf(data, "web") || (last?.webRssMb ?? 0),
+      workerRssMb: rssOf(data, "worker") || (last?.workerRssMb ?? 0),
       queueWaiting: data.queue.waiting,
       activeStreams: data.streams.active,
     });
