@@ -2,7 +2,8 @@ import type { Config } from "tailwindcss";
 
 export default {
   content: ["./app/**/*.{ts,tsx}"],
-  darkMode: "media",
+  // Dark follows the system unless the page is forced light (<html class="light">), or forced dark (class "dark").
+  darkMode: ["variant", ["@media (prefers-color-scheme: dark) { &:not(.light *) }", "&:is(.dark *)"]],
   theme: {
     extend: {
       colors: {

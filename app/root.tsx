@@ -1,4 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data } from "@remix-run/node";
 import {
   isRouteErrorResponse,
   Links,
@@ -11,9 +12,15 @@ import {
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { SiteFooter } from "~/components/site-footer";
 import { SiteHeader } from "~/components/site-header";
+import { Toaster } from "~/components/toaster";
+import { useI18n } from "~/hooks/use-i18n";
+import { translate } from "~/lib/i18n";
 import { useNonce } from "~/lib/nonce";
+import { getPreferences } from "~/services/preferences.server";
 import { getUser } from "~/services/session.server";
+import { takeToast } from "~/services/toast.server";
 import stylesheet from "~/tailwind.css";
 
 export const links: LinksFunction = () => [
@@ -21,32 +28,45 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
-export const meta: MetaFunction = () => [
-  { title: "Tải Video Nhanh" },
-  { name: "description", content: "Paste a video link, pick a format, download it fast." },
-];
+export const meta: MetaFunction<typeof loader> = ({ data }) => {
+  const locale = data?.locale ?? "en";
+  return [{ title: translate(locale, "meta.home.title") }, { name: "description", content: translate(locale, "meta.home.description") }];
+};
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await getUser(request);
-  return { user: user && { email: user.email, tier: user.tier, role: user.role } };
+  const [user, preferences, { toast, clear }] = await Promise.all([getUser(request), getPreferences(request), takeToast(request)]);
+  return data(
+    { user: user && { email: user.email, tier: user.tier, role: user.role }, ...preferences, toast },
+    { headers: clear ? { "Set-Cookie": clear } : {} },
+  );
 }
 
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
-  const data = useRouteLoaderData<typeof loader>("root");
+  const root = useRouteLoaderData<typeof loader>("root");
+  const { t, locale } = useI18n();
   // Pages with `handle.wide` (the dashboard) use the whole screen width.
   const wide = useMatches().some((m) => (m.handle as { wide?: boolean } | undefined)?.wide);
+  const theme = root?.theme ?? "system";
   return (
-    <html lang="en" className="h-full">
+    <html lang={locale} className={`h-full ${theme === "system" ? "" : theme}`}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content={theme === "system" ? "light dark" : theme} />
         <Meta />
         <Links />
       </head>
       <body className="flex min-h-full flex-col bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
-        <SiteHeader user={data?.user ?? null} wide={wide} />
-        <main className={`mx-auto w-full flex-1 px-4 py-8 sm:py-12 ${wide ? "max-w-7xl" : "max-w-3xl"}`}>{children}</main>
+        <a href="#main" className="sr-only rounded-md bg-brand-600 px-4 py-2 font-semibold text-white focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50">
+          {t("a11y.skip")}
+        </a>
+        <SiteHeader user={root?.user ?? null} wide={wide} theme={theme} />
+        <main id="main" tabIndex={-1} className={`mx-auto w-full flex-1 px-4 py-8 outline-none sm:py-12 ${wide ? "max-w-7xl" : "max-w-3xl"}`}>
+          {children}
+        </main>
+        <SiteFooter wide={wide} />
+        <Toaster toast={root?.toast ?? null} />
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>
@@ -60,19 +80,15 @@ export default function App() {
 
 export function ErrorBoundary() {
   const error = useRouteError();
+  const { t } = useI18n();
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const message =
-    status === 404
-      ? "We could not find that page."
-      : status === 403
-        ? "You do not have access to this page."
-        : "Something went wrong on our side. Please try again.";
+  const message = status === 404 ? t("error.notFound") : status === 403 ? t("error.forbidden") : t("error.generic");
   return (
     <div className="rounded-xl border border-red-200 bg-red-50 p-6 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100" role="alert">
-      <h1 className="text-xl font-semibold">{status === 404 ? "Not found" : `Error ${status}`}</h1>
+      <h1 className="text-xl font-semibold">{status === 404 ? t("error.notFoundTitle") : t("error.title", { status: String(status) })}</h1>
       <p className="mt-2">{message}</p>
       <a href="/" className="mt-4 inline-block font-medium underline">
-        Back to the home page
+        {t("error.backHome")}
       </a>
     </div>
   );

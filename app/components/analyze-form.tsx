@@ -2,12 +2,14 @@ import { getFormProps, getInputProps, useForm, type SubmissionResult } from "@co
 import { getZodConstraint, parseWithZod } from "@conform-to/zod";
 import { Form, useNavigation } from "@remix-run/react";
 import { useHydrated } from "~/hooks/use-hydrated";
-import { AnalyzeFormSchema } from "~/lib/media-url";
+import { useI18n } from "~/hooks/use-i18n";
+import { AnalyzeFormSchema, MAX_URL_LENGTH } from "~/lib/media-url";
 
 /** The URL box on the home page: a plain POST form, validated on both sides, with a paste button once JS runs. */
 export function AnalyzeForm({ lastResult, defaultUrl }: { lastResult?: SubmissionResult<string[]>; defaultUrl?: string }) {
   const navigation = useNavigation();
   const hydrated = useHydrated();
+  const { t } = useI18n();
   const [form, fields] = useForm({
     id: "analyze",
     lastResult,
@@ -18,7 +20,7 @@ export function AnalyzeForm({ lastResult, defaultUrl }: { lastResult?: Submissio
     onValidate: ({ formData }) => parseWithZod(formData, { schema: AnalyzeFormSchema }),
   });
   const busy = navigation.state !== "idle" && navigation.formMethod === "POST" && navigation.formAction?.startsWith("/?index");
-  const errors = [...(form.errors ?? []), ...(fields.url.errors ?? [])];
+  const errors = [...(form.errors ?? []), ...(fields.url.errors ?? [])].map((e) => t(e, { max: MAX_URL_LENGTH }));
 
   async function paste() {
     try {
@@ -37,7 +39,7 @@ export function AnalyzeForm({ lastResult, defaultUrl }: { lastResult?: Submissio
   return (
     <Form method="post" action="/?index" {...getFormProps(form)} className="space-y-2" data-testid="analyze-form">
       <label htmlFor={fields.url.id} className="block text-sm font-medium">
-        Video page address
+        {t("analyze.label")}
       </label>
       <div className="flex flex-col gap-2 sm:flex-row">
         <div className="relative flex-1">
@@ -54,7 +56,7 @@ export function AnalyzeForm({ lastResult, defaultUrl }: { lastResult?: Submissio
               onClick={paste}
               className="absolute inset-y-1.5 right-1.5 rounded-md px-3 text-sm font-medium text-brand-700 hover:bg-brand-50 dark:text-brand-500 dark:hover:bg-slate-800"
             >
-              Paste
+              {t("analyze.paste")}
             </button>
           ) : null}
         </div>
@@ -63,7 +65,7 @@ export function AnalyzeForm({ lastResult, defaultUrl }: { lastResult?: Submissio
           disabled={busy}
           className="rounded-lg bg-brand-600 px-6 py-3 font-semibold text-white shadow hover:bg-brand-700 disabled:opacity-60"
         >
-          {busy ? "Analysing…" : "Analyse"}
+          {busy ? t("analyze.busy") : t("analyze.submit")}
         </button>
       </div>
       {errors.length ? (
@@ -71,7 +73,7 @@ export function AnalyzeForm({ lastResult, defaultUrl }: { lastResult?: Submissio
           {errors.join(" ")}
         </p>
       ) : (
-        <p className="text-sm text-slate-500 dark:text-slate-400">Paste a link to a page with a video, or to a video file.</p>
+        <p className="text-sm text-slate-600 dark:text-slate-400">{t("analyze.hint")}</p>
       )}
     </Form>
   );

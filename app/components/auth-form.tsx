@@ -2,8 +2,10 @@ import { getFormProps, getInputProps, useForm, type FieldMetadata, type Submissi
 import { getZodConstraint, parseWithZod } from "@conform-to/zod";
 import { Form, Link, useNavigation } from "@remix-run/react";
 import type { ZodTypeAny } from "zod";
+import { useI18n } from "~/hooks/use-i18n";
+import type { MessageKey } from "~/lib/i18n";
 
-type FieldSpec = { name: string; label: string; type: "email" | "password"; autoComplete: string };
+type FieldSpec = { name: string; label: MessageKey; type: "email" | "password"; autoComplete: string };
 
 /**
  * A sign-in/sign-up form: validated on the server (works with JS off) and,
@@ -20,15 +22,16 @@ export function AuthForm({
   footer,
 }: {
   id: string;
-  title: string;
+  title: MessageKey;
   schema: ZodTypeAny;
   fields: FieldSpec[];
-  submitLabel: string;
+  submitLabel: MessageKey;
   lastResult: SubmissionResult<string[]> | undefined;
   redirectTo: string | null;
-  footer: { text: string; linkLabel: string; to: string };
+  footer: { text: MessageKey; linkLabel: MessageKey; to: string };
 }) {
   const navigation = useNavigation();
+  const { t } = useI18n();
   const [form, formFields] = useForm({
     id,
     lastResult,
@@ -41,11 +44,11 @@ export function AuthForm({
 
   return (
     <section className="mx-auto max-w-sm">
-      <h1 className="text-2xl font-bold tracking-tight">{title}</h1>
+      <h1 className="text-2xl font-bold tracking-tight">{t(title)}</h1>
       <Form method="post" {...getFormProps(form)} className="mt-6 space-y-4" data-testid={`${id}-form`}>
         {form.errors?.length ? (
           <div id={form.errorId} role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
-            {form.errors.join(" ")}
+            {form.errors.map((e) => t(e)).join(" ")}
           </div>
         ) : null}
         {fields.map((spec) => {
@@ -54,7 +57,7 @@ export function AuthForm({
           return (
             <div key={spec.name}>
               <label htmlFor={field.id} className="block text-sm font-medium">
-                {spec.label}
+                {t(spec.label)}
               </label>
               <input
                 {...getInputProps(field, { type: spec.type })}
@@ -63,7 +66,7 @@ export function AuthForm({
               />
               {field.errors?.length ? (
                 <p id={field.errorId} className="mt-1 text-sm text-red-700 dark:text-red-300">
-                  {field.errors.join(" ")}
+                  {field.errors.map((e) => t(e)).join(" ")}
                 </p>
               ) : null}
             </div>
@@ -75,13 +78,13 @@ export function AuthForm({
           disabled={busy}
           className="w-full rounded-md bg-brand-600 px-4 py-2 font-semibold text-white shadow hover:bg-brand-700 disabled:opacity-60"
         >
-          {busy ? "Please wait…" : submitLabel}
+          {busy ? t("auth.busy") : t(submitLabel)}
         </button>
       </Form>
       <p className="mt-6 text-sm text-slate-600 dark:text-slate-400">
-        {footer.text}{" "}
+        {t(footer.text)}{" "}
         <Link to={footer.to} className="font-medium text-brand-700 underline dark:text-brand-500">
-          {footer.linkLabel}
+          {t(footer.linkLabel)}
         </Link>
       </p>
     </section>

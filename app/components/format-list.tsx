@@ -1,10 +1,12 @@
 import { Form } from "@remix-run/react";
-import { formatBytes, type FormatKind, type MediaFormat } from "~/lib/formats";
+import { useI18n } from "~/hooks/use-i18n";
+import { labelFor, type FormatKind, type LabelWords, type MediaFormat } from "~/lib/formats";
+import type { MessageKey, Translate } from "~/lib/i18n";
 
-const GROUPS: Array<{ kind: FormatKind; title: string }> = [
-  { kind: "video+audio", title: "Video with sound" },
-  { kind: "video", title: "Video only (no sound)" },
-  { kind: "audio", title: "Audio only" },
+const GROUPS: Array<{ kind: FormatKind; title: MessageKey }> = [
+  { kind: "video+audio", title: "formats.group.videoAudio" },
+  { kind: "video", title: "formats.group.video" },
+  { kind: "audio", title: "formats.group.audio" },
 ];
 
 const BADGE_STYLES: Record<string, string> = {
@@ -15,49 +17,49 @@ const BADGE_STYLES: Record<string, string> = {
   Audio: "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200",
 };
 
-function FormatRow({ format }: { format: MediaFormat }) {
-  const size = formatBytes(format.filesize);
+/** A format's name in the visitor's language: "Best quality · 720p · MP4 · H.264 + AAC". */
+export function formatName(format: MediaFormat, t: Translate) {
+  const words: LabelWords = {
+    video: t("formats.label.video"),
+    audio: t("formats.label.audio"),
+    audioKbps: (kbps) => t("formats.label.audioKbps", { kbps }),
+    noSound: t("formats.label.noSound"),
+  };
+  const prefix = format.derived === "best" ? `${t("formats.best")} · ` : format.derived === "audio" ? `${t("formats.audioOnly")} · ` : "";
+  return `${prefix}${labelFor(format, words)}`;
+}
+
+function FormatRow({ format, highlighted }: { format: MediaFormat; highlighted: boolean }) {
+  const { t, f } = useI18n();
+  const size = format.filesize ? `${format.filesizeIsEstimate ? "≈ " : ""}${f.bytes(format.filesize)}` : t("formats.sizeUnknown");
+  const name = formatName(format, t);
   return (
-    <li className="flex items-center gap-3 px-4 py-3" data-testid="format" data-format-id={format.id}>
+    <li className={`flex items-center gap-3 px-4 py-3 ${highlighted ? "bg-brand-50/60 dark:bg-slate-800/60" : ""}`} data-testid="format" data-format-id={format.id}>
       <span className={`w-16 shrink-0 rounded-md px-2 py-1 text-center text-xs font-bold ${BADGE_STYLES[format.badge] ?? "bg-slate-100 text-slate-800 dark:bg-slate-800 dark:text-slate-200"}`}>
-        {format.badge}
+        {format.badge === "Audio" ? t("formats.label.audio") : format.badge}
       </span>
       <span className="min-w-0 flex-1">
-        <span className="block font-medium">
-          {format.derived === "best" ? "Best quality · " : format.derived === "audio" ? "Sound only · " : ""}
-          {format.label}
-        </span>
-        <span className="block text-xs text-slate-500 dark:text-slate-400">
-          {[
-            size ? `${format.filesizeIsEstimate ? "≈ " : ""}${size}` : "size unknown",
-            format.delivery === "direct" ? "resumable download" : "converted while streaming",
-          ]
-            .filter(Boolean)
-            .join(" · ")}
+        <span className="block font-medium">{name}</span>
+        <span className="block text-xs text-slate-600 dark:text-slate-400">
+          {size} · {format.delivery === "direct" ? t("formats.resumable") : t("formats.converted")}
         </span>
       </span>
       <Form method="post" className="shrink-0">
         <input type="hidden" name="formatId" value={format.id} />
-        <button
-          type="submit"
-          aria-label={`Download ${format.label}`}
-          className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-brand-700"
-        >
-          Download
+        <button type="submit" aria-label={t("formats.downloadAria", { label: name })} className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-brand-700">
+          {t("formats.download")}
         </button>
       </Form>
     </li>
   );
 }
 
-/** Formats grouped the way people choose: with sound, picture only, sound only; the derived choices first. */
+/** Formats grouped the way people choose: the recommended (derived) choices first, then with sound, picture only, sound only. */
 export function FormatList({ formats }: { formats: MediaFormat[] }) {
   const recommended = formats.filter((f) => f.derived);
   return (
     <div className="space-y-6">
-      {recommended.length ? (
-        <FormatGroup title="Recommended" formats={recommended} />
-      ) : null}
+      {recommended.length ? <FormatGroup title="formats.group.recommended" formats={recommended} highlighted /> : null}
       {GROUPS.map(({ kind, title }) => {
         const inGroup = formats.filter((f) => !f.derived && f.kind === kind);
         return inGroup.length ? <FormatGroup key={kind} title={title} formats={inGroup} /> : null;
@@ -66,13 +68,14 @@ export function FormatList({ formats }: { formats: MediaFormat[] }) {
   );
 }
 
-function FormatGroup({ title, formats }: { title: string; formats: MediaFormat[] }) {
+function FormatGroup({ title, formats, highlighted = false }: { title: MessageKey; formats: MediaFormat[]; highlighted?: boolean }) {
+  const { t } = useI18n();
   return (
     <section className="space-y-2">
-      <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">{title}</h2>
-      <ul className="divide-y divide-slate-200 overflow-hidden rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
+      <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">{t(title)}</h2>
+      <ul className={`divide-y divide-slate-200 overflow-hidden rounded-xl border bg-white dark:divide-slate-800 dark:bg-slate-900 ${highlighted ? "border-brand-500/50" : "border-slate-200 dark:border-slate-800"}`}>
         {formats.map((format) => (
-          <FormatRow key={format.id} format={format} />
+          <FormatRow key={format.id} format={format} highlighted={highlighted} />
         ))}
       </ul>
     </section>

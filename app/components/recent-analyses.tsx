@@ -1,4 +1,5 @@
 import { Link } from "@remix-run/react";
+import { useI18n } from "~/hooks/use-i18n";
 import { StatusPill } from "./status-pill";
 
 type Recent = {
@@ -11,14 +12,15 @@ type Recent = {
 };
 
 export function RecentAnalyses({ items }: { items: Recent[] }) {
+  const { t } = useI18n();
   return (
     <section aria-labelledby="recent-heading" className="space-y-3">
       <h2 id="recent-heading" className="text-lg font-semibold">
-        Recent analyses
+        {t("recent.heading")}
       </h2>
       {items.length === 0 ? (
         <p className="rounded-xl border border-dashed border-slate-300 p-6 text-center text-slate-500 dark:border-slate-700 dark:text-slate-400">
-          Nothing yet. Paste a link above to get started.
+          {t("recent.empty")}
         </p>
       ) : (
         <ul className="divide-y divide-slate-200 overflow-hidden rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900" data-testid="recent-list">

@@ -1,47 +1,92 @@
-import { Form, Link } from "@remix-run/react";
+import { Form, Link, useLocation } from "@remix-run/react";
+import { useI18n } from "~/hooks/use-i18n";
+import { LANGUAGE_NAMES, type Locale } from "~/lib/i18n";
 
 type HeaderUser = { email: string; tier: "free" | "pro"; role: "user" | "admin" } | null;
+type Theme = "system" | "light" | "dark";
 
-export function SiteHeader({ user, wide = false }: { user: HeaderUser; wide?: boolean }) {
+const NEXT_THEME: Record<Theme, Theme> = { system: "dark", dark: "light", light: "system" };
+const THEME_ICON: Record<Theme, string> = { system: "◐", dark: "☾", light: "☀" };
+const link = "rounded-md px-1.5 py-1 font-medium hover:underline focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600";
+const pill = "rounded-md border border-slate-300 px-2 py-1 text-xs font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
+
+/** Language and theme: plain POST forms (they work without JS), back to the same page. */
+function Preferences({ theme }: { theme: Theme }) {
+  const { t, locale } = useI18n();
+  const location = useLocation();
+  const back = `${location.pathname}${location.search}`;
+  const other: Locale = locale === "vi" ? "en" : "vi";
+  return (
+    <div className="flex items-center gap-1">
+      <Form method="post" action="/preferences" reloadDocument>
+        <input type="hidden" name="redirectTo" value={back} />
+        <button type="submit" name="lang" value={other} lang={other} className={pill} aria-label={`${t("prefs.language")}: ${LANGUAGE_NAMES[other]}`} data-testid="language-switch">
+          {other.toUpperCase()}
+        </button>
+      </Form>
+      <Form method="post" action="/preferences" reloadDocument>
+        <input type="hidden" name="redirectTo" value={back} />
+        <button
+          type="submit"
+          name="theme"
+          value={NEXT_THEME[theme]}
+          className={pill}
+          aria-label={`${t("prefs.theme")}: ${t(`prefs.theme.${theme}`)} → ${t(`prefs.theme.${NEXT_THEME[theme]}`)}`}
+          title={`${t("prefs.theme")}: ${t(`prefs.theme.${theme}`)}`}
+          data-testid="theme-switch"
+          data-theme={theme}
+        >
+          <span aria-hidden>{THEME_ICON[theme]}</span>
+        </button>
+      </Form>
+    </div>
+  );
+}
+
+export function SiteHeader({ user, wide = false, theme }: { user: HeaderUser; wide?: boolean; theme: Theme }) {
+  const { t } = useI18n();
   return (
     <header className="border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-900/80">
-      <nav className={`mx-auto flex items-center ${wide ? "max-w-7xl" : "max-w-3xl"} justify-between gap-2 px-3 py-3 sm:gap-4 sm:px-4`} aria-label="Main">
-        <Link to="/" className="flex items-center gap-2 whitespace-nowrap text-lg font-bold tracking-tight">
+      <nav className={`mx-auto flex items-center ${wide ? "max-w-7xl" : "max-w-3xl"} flex-wrap justify-between gap-2 px-3 py-3 sm:gap-4 sm:px-4`} aria-label={t("nav.main")}>
+        <Link to="/" className="flex items-center gap-2 whitespace-nowrap rounded-md text-lg font-bold tracking-tight focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600">
           <span aria-hidden data-testid="logo-mark" className="grid h-8 w-8 shrink-0 place-items-center rounded-lg bg-brand-600 text-white">
             ↓
           </span>
-          Tải Video Nhanh
+          {t("app.name")}
         </Link>
-        {user ? (
-          <div className="flex min-w-0 flex-wrap items-center justify-end gap-x-2 gap-y-1 text-sm sm:gap-x-3">
-            {user.role === "admin" ? (
-              <Link to="/dashboard" className="font-medium hover:underline">
-                Dashboard
+        <div className="flex min-w-0 flex-wrap items-center justify-end gap-x-1.5 gap-y-1 text-sm sm:gap-x-2">
+          {user ? (
+            <>
+              {user.role === "admin" ? (
+                <Link to="/dashboard" className={link}>
+                  {t("nav.dashboard")}
+                </Link>
+              ) : null}
+              <Link to="/tokens" className={link}>
+                {t("nav.links")}
               </Link>
-            ) : null}
-            <Link to="/tokens" className="font-medium hover:underline">
-              Links
-            </Link>
-            <Link to="/account" className="font-medium hover:underline" data-testid="account-link" title={user.email}>
-              <span className="sm:hidden">Account</span>
-              <span className="hidden max-w-[16rem] truncate align-bottom sm:inline-block">{user.email}</span>
-            </Link>
-            <Form method="post" action="/logout">
-              <button type="submit" className="whitespace-nowrap rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
-                Log out
-              </button>
-            </Form>
-          </div>
-        ) : (
-          <div className="flex items-center gap-2 text-sm">
-            <Link to="/login" className="rounded-md px-3 py-1.5 font-medium hover:bg-slate-100 dark:hover:bg-slate-800">
-              Log in
-            </Link>
-            <Link to="/signup" className="rounded-md bg-brand-600 px-3 py-1.5 font-medium text-white hover:bg-brand-700">
-              Sign up
-            </Link>
-          </div>
-        )}
+              <Link to="/account" className={link} data-testid="account-link" title={user.email}>
+                <span className="sm:hidden">{t("nav.account")}</span>
+                <span className="hidden max-w-[14rem] truncate align-bottom sm:inline-block">{user.email}</span>
+              </Link>
+              <Form method="post" action="/logout">
+                <button type="submit" className="whitespace-nowrap rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                  {t("nav.logout")}
+                </button>
+              </Form>
+            </>
+          ) : (
+            <>
+              <Link to="/login" className="rounded-md px-3 py-1.5 font-medium hover:bg-slate-100 dark:hover:bg-slate-800">
+                {t("nav.login")}
+              </Link>
+              <Link to="/signup" className="rounded-md bg-brand-600 px-3 py-1.5 font-medium text-white hover:bg-brand-700">
+                {t("nav.signup")}
+              </Link>
+            </>
+          )}
+          <Preferences theme={theme} />
+        </div>
       </nav>
     </header>
   );

@@ -1,14 +1,15 @@
 import { z } from "zod";
 
+/** Messages are catalogue keys (app/lib/i18n): forms show them in the visitor's language. */
 const email = z
-  .string({ required_error: "Enter your email address." })
+  .string({ required_error: "validation.email.required" })
   .trim()
-  .max(254, "That email address is too long.")
-  .email("Enter a valid email address, like name@example.com.");
+  .max(254, "validation.email.tooLong")
+  .email("validation.email.invalid");
 
 export const LoginSchema = z.object({
   email,
-  password: z.string({ required_error: "Enter your password." }).max(200, "That password is too long."),
+  password: z.string({ required_error: "validation.password.required" }).max(200, "validation.password.tooLong"),
   redirectTo: z.string().optional(),
 });
 
@@ -16,13 +17,13 @@ export const SignupSchema = z
   .object({
     email,
     password: z
-      .string({ required_error: "Choose a password." })
-      .min(8, "Use at least 8 characters.")
-      .max(200, "Use at most 200 characters."),
-    confirmPassword: z.string({ required_error: "Repeat your password." }),
+      .string({ required_error: "validation.password.choose" })
+      .min(8, "validation.password.min")
+      .max(200, "validation.password.max"),
+    confirmPassword: z.string({ required_error: "validation.password.repeat" }),
     redirectTo: z.string().optional(),
   })
   .refine((v) => v.password === v.confirmPassword, {
     path: ["confirmPassword"],
-    message: "The two passwords do not match.",
+    message: "validation.password.mismatch",
   });

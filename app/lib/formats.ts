@@ -175,18 +175,22 @@ function positive(n: number | null | undefined): number | null {
   return typeof n === "number" && Number.isFinite(n) && n > 0 ? n : null;
 }
 
-function labelFor(f: Omit<MediaFormat, "label">): string {
+/** The few words in a format's label; the UI passes them in the visitor's language. */
+export type LabelWords = { video: string; audio: string; audioKbps: (kbps: number) => string; noSound: string };
+const ENGLISH_WORDS: LabelWords = { video: "Video", audio: "Audio", audioKbps: (kbps) => `Audio ${kbps} kbps`, noSound: "no sound" };
+
+export function labelFor(f: Omit<MediaFormat, "label">, words: LabelWords = ENGLISH_WORDS): string {
   const parts: string[] = [];
   if (f.hasVideo) {
-    const resolution = f.height ? `${f.height}p${f.fps && f.fps > 30 ? Math.round(f.fps) : ""}` : "Video";
+    const resolution = f.height ? `${f.height}p${f.fps && f.fps > 30 ? Math.round(f.fps) : ""}` : words.video;
     parts.push(resolution);
   } else {
-    parts.push(f.bitrateKbps ? `Audio ${Math.round(f.bitrateKbps)} kbps` : "Audio");
+    parts.push(f.bitrateKbps ? words.audioKbps(Math.round(f.bitrateKbps)) : words.audio);
   }
   parts.push(f.container);
   const codecs = [f.hasVideo ? codecName(f.vcodec) : null, f.hasAudio ? codecName(f.acodec) : null].filter(Boolean);
   if (codecs.length) parts.push(codecs.join(" + "));
-  if (f.kind === "video") parts.push("no sound");
+  if (f.kind === "video") parts.push(words.noSound);
   return parts.join(" · ");
 }
 

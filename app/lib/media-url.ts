@@ -5,27 +5,27 @@ export const MAX_URL_LENGTH = 2048;
 /**
  * The shape of an acceptable video page URL, shared by the form (client and
  * server) and the API. Where it points to is checked on the server only
- * (see services/url-guard.server.ts).
+ * (see services/url-guard.server.ts). Messages are catalogue keys (app/lib/i18n).
  */
 export const MediaUrlSchema = z
-  .string({ required_error: "Paste the address of a video page." })
+  .string({ required_error: "validation.url.required" })
   .trim()
-  .min(1, "Paste the address of a video page.")
-  .max(MAX_URL_LENGTH, `That address is longer than ${MAX_URL_LENGTH} characters.`)
+  .min(1, "validation.url.required")
+  .max(MAX_URL_LENGTH, "validation.url.tooLong")
   .superRefine((value, ctx) => {
     let url: URL;
     try {
       url = new URL(value);
     } catch {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "That is not a web address. It should start with https://" });
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "validation.url.notUrl" });
       return;
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "Only http:// and https:// addresses can be analysed." });
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "validation.url.protocol" });
     } else if (!url.hostname || (!url.hostname.includes(".") && !url.hostname.startsWith("["))) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "That address has no real host name." });
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "validation.url.host" });
     } else if (url.username || url.password) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "Addresses with a user name or password are not accepted." });
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: "validation.url.credentials" });
     }
   });
 

@@ -1,18 +1,16 @@
 import { parseWithZod } from "@conform-to/zod";
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { AnalyzeForm } from "~/components/analyze-form";
 import { RecentAnalyses } from "~/components/recent-analyses";
+import { useI18n } from "~/hooks/use-i18n";
 import { AnalyzeFormSchema } from "~/lib/media-url";
 import { listRecentAnalyses, requestAnalysis } from "~/services/analysis.server";
 import { ApiError } from "~/services/api.server";
+import { requestTranslator } from "~/services/messages.server";
 import { getUser } from "~/services/session.server";
 
-export const meta: MetaFunction = () => [
-  { title: "Tải Video Nhanh: fast video downloads" },
-  { name: "description", content: "Paste a video page link, pick a format, and download it straight to your device." },
-];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getUser(request);
@@ -39,7 +37,10 @@ export async function action({ request }: ActionFunctionArgs) {
     const analysis = await requestAnalysis({ user, url: submission.value.url });
     throw redirect(`/analyze/${analysis.requestId}`);
   } catch (err) {
-    if (err instanceof ApiError) return data(submission.reply({ formErrors: [err.message] }), { status: err.status });
+    if (err instanceof ApiError) {
+      const { explain } = await requestTranslator(request);
+      return data(submission.reply({ formErrors: [explain(err)] }), { status: err.status });
+    }
     throw err;
   }
 }
@@ -47,28 +48,27 @@ export async function action({ request }: ActionFunctionArgs) {
 export default function Index() {
   const { user, recent, prefill } = useLoaderData<typeof loader>();
   const lastResult = useActionData<typeof action>();
+  const { t } = useI18n();
+  const strong = "font-semibold text-brand-700 underline dark:text-brand-500";
   return (
     <section className="space-y-10">
       <div className="space-y-3">
-        <h1 className="text-3xl font-extrabold tracking-tight sm:text-4xl">Paste a link. Pick a format. Download.</h1>
-        <p className="text-lg text-slate-600 dark:text-slate-300">
-          Tải Video Nhanh analyses a video page, lists every format it offers and streams the one you choose straight
-          to your device — nothing is stored on the server.
-        </p>
+        <h1 className="text-3xl font-extrabold tracking-tight sm:text-4xl">{t("home.heading")}</h1>
+        <p className="text-lg text-slate-600 dark:text-slate-300">{t("home.lead")}</p>
       </div>
       <AnalyzeForm lastResult={lastResult} defaultUrl={prefill} />
       {user ? (
         <RecentAnalyses items={recent} />
       ) : (
         <p className="text-slate-600 dark:text-slate-300" data-testid="signed-out-hint">
-          <Link to="/signup" className="font-semibold text-brand-700 underline dark:text-brand-500">
-            Create a free account
+          <Link to="/signup" className={strong}>
+            {t("home.signedOut.create")}
           </Link>{" "}
-          or{" "}
-          <Link to="/login" className="font-semibold text-brand-700 underline dark:text-brand-500">
-            log in
+          {t("home.signedOut.or")}{" "}
+          <Link to="/login" className={strong}>
+            {t("home.signedOut.login")}
           </Link>{" "}
-          to analyse and download videos.
+          {t("home.signedOut.rest")}
         </p>
       )}
     </section>

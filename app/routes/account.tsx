@@ -1,28 +1,39 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, useLoaderData } from "@remix-run/react";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { useI18n } from "~/hooks/use-i18n";
+import { pageTitle } from "~/lib/page-title";
 import { requireUser } from "~/services/session.server";
+import { activeStreamCount } from "~/services/stream-slots.server";
+import { dailyQuota, listActiveTokens } from "~/services/stream-tokens.server";
 
-export const meta: MetaFunction = () => [{ title: "Your account · Tải Video Nhanh" }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.account");
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
+  const [quota, tokens, streams] = await Promise.all([dailyQuota(user), listActiveTokens(user.id), activeStreamCount(user.id).catch(() => 0)]);
   return {
     email: user.email,
     tier: user.tier,
     role: user.role,
     memberSince: user.createdAt.toISOString(),
+    quota,
+    activeLinks: tokens.length,
+    activeStreams: streams,
   };
 }
 
 export default function AccountPage() {
   const account = useLoaderData<typeof loader>();
+  const { t, f } = useI18n();
+  const usedShare = account.quota.limit ? Math.min(100, Math.round((account.quota.used / account.quota.limit) * 100)) : 100;
   return (
     <section className="space-y-6">
-      <h1 className="text-2xl font-bold tracking-tight">Your account</h1>
+      <h1 className="text-2xl font-bold tracking-tight">{t("account.heading")}</h1>
       <dl className="divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
-        <Row label="Email" value={account.email} />
+        <Row label={t("account.email")} value={account.email} />
         <Row
-          label="Plan"
+          label={t("account.plan")}
           value={
             <span
               data-testid="tier"
@@ -32,27 +43,51 @@ export default function AccountPage() {
                   : "rounded-full bg-slate-100 px-2.5 py-0.5 text-sm font-semibold text-slate-700 dark:bg-slate-800 dark:text-slate-200"
               }
             >
-              {account.tier === "pro" ? "Pro" : "Free"}
+              {t(`account.plan.${account.tier}`)}
             </span>
           }
         />
-        {account.role === "admin" ? <Row label="Role" value="Administrator" /> : null}
-        <Row label="Member since" value={new Date(account.memberSince).toLocaleDateString("en-GB", { dateStyle: "long", timeZone: "UTC" })} />
+        <div className="grid grid-cols-[1fr_auto] items-center gap-x-4 gap-y-2 px-4 py-3">
+          <dt className="text-sm text-slate-600 dark:text-slate-400">{t("account.quota")}</dt>
+          <dd className="text-right font-medium tabular-nums" data-testid="quota">
+            {t("account.quotaValue", { used: account.quota.used, limit: account.quota.limit, left: account.quota.left })}
+          </dd>
+          <dd className="col-span-2">
+            <div className="h-2 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800" role="progressbar" aria-label={t("account.quota")} aria-valuemin={0} aria-valuemax={account.quota.limit} aria-valuenow={account.quota.used}>
+              <div className={`h-full rounded-full ${account.quota.left ? "bg-brand-600" : "bg-red-600"}`} style={{ width: `${usedShare}%` }} />
+            </div>
+            <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">{t("account.quotaReset")}</p>
+          </dd>
+        </div>
+        <Row
+          label={t("account.activeLinks")}
+          value={
+            <span className="flex items-center gap-3">
+              <span data-testid="active-links">{f.number(account.activeLinks)}</span>
+              <Link to="/tokens" className="text-sm text-brand-700 underline dark:text-brand-500">
+                {t("account.manageLinks")}
+              </Link>
+            </span>
+          }
+        />
+        <Row label={t("account.activeStreams")} value={<span data-testid="active-streams">{f.number(account.activeStreams)}</span>} />
+        {account.role === "admin" ? <Row label={t("account.role")} value={t("account.admin")} /> : null}
+        <Row label={t("account.memberSince")} value={f.date(account.memberSince)} />
       </dl>
       <Form method="post" action="/logout">
         <button type="submit" className="rounded-md border border-slate-300 px-4 py-2 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
-          Log out
+          {t("nav.logout")}
         </button>
       </Form>
     </section>
   );
 }
 
-function Row({ label, value }: { label: string; value: React.ReactNode }) {
+function Row({ label, value }: { label: string; value: ReactNode }) {
   return (
     <div className="flex items-center justify-between gap-4 px-4 py-3">
       <dt className="text-sm text-slate-600 dark:text-slate-400">{label}</dt>
-      <dd className="font-medium">{value}</dd>
+      <dd className="min-w-0 truncate font-medium">{value}</dd>
     </div>
   );
 }

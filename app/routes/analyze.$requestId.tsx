@@ -1,21 +1,25 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useRevalidator } from "@remix-run/react";
-import { DownloadPanel } from "~/components/download-panel";
 import { useCallback, useEffect, useState } from "react";
-import { FormatList } from "~/components/format-list";
+import { CopyButton } from "~/components/copy-button";
+import { DownloadPanel } from "~/components/download-panel";
+import { FormatList, formatName } from "~/components/format-list";
 import { StatusPill } from "~/components/status-pill";
+import { useI18n } from "~/hooks/use-i18n";
 import { useSocketEvent } from "~/hooks/use-socket";
+import { downloadFileName } from "~/lib/file-name";
 import { formatDuration } from "~/lib/formats";
+import { errorMessage, isMessageKey } from "~/lib/i18n";
+import { pageTitle } from "~/lib/page-title";
 import type { AnalysisUpdate } from "~/lib/socket-events";
 import { getAnalysis, toView } from "~/services/analysis.server";
 import { ApiError } from "~/services/api.server";
+import { requestTranslator } from "~/services/messages.server";
 import { requireUser } from "~/services/session.server";
 import { createStreamToken } from "~/services/stream-tokens.server";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: `${data?.result?.title ?? "Analysing…"} · Tải Video Nhanh` },
-];
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => pageTitle(matches, "meta.analyzing", data?.result?.title);
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
@@ -29,28 +33,21 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const form = await request.formData();
   const formatId = String(form.get("formatId") ?? "");
+  const { t, explain } = await requestTranslator(request);
   try {
     const created = await createStreamToken({ user, requestId: params.requestId ?? "", formatId, ip: context.clientIp, userAgent: request.headers.get("User-Agent") });
     const row = await getAnalysis({ requestId: params.requestId ?? "", userId: user.id });
-    const label = row?.result?.formats.find((f) => f.id === formatId)?.label ?? formatId;
-    return { download: { tokenId: created.tokenId, streamUrl: created.streamUrl, expiresAt: created.expiresAt, label }, error: null };
+    const format = row?.result?.formats.find((f) => f.id === formatId);
+    return { download: { ...created, label: format ? formatName(format, t) : formatId, delivery: format?.delivery ?? "pipe", fileName: downloadFileName(row?.result?.title ?? "video", format?.ext ?? "bin") }, error: null };
   } catch (err) {
-    if (err instanceof ApiError) return data({ download: null, error: err.message }, { status: err.status });
+    if (err instanceof ApiError) return data({ download: null, error: explain(err) }, { status: err.status });
     throw err;
   }
 }
 
-const STAGES: Record<string, string> = {
-  queued: "Waiting for a free worker…",
-  retrying: "The site did not answer; trying again…",
-  fetching: "Fetching the page…",
-  probing: "Reading the formats…",
-  parsing: "Sorting the formats…",
-  done: "Done",
-};
-
 export default function AnalyzePage() {
   const analysis = useLoaderData<typeof loader>();
+  const { t, f } = useI18n();
   const actionData = useActionData<typeof action>();
   const { revalidate } = useRevalidator();
   const [live, setLive] = useState<AnalysisUpdate | null>(null);
@@ -94,9 +91,9 @@ export default function AnalyzePage() {
       {pending ? (
         <div className="rounded-xl border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900" aria-live="polite">
           <p className="font-medium" data-testid="stage">
-            {STAGES[stage] ?? stage}
+            {isMessageKey(`analysis.stage.${stage}`) ? t(`analysis.stage.${stage}`) : stage}
           </p>
-          <div className="mt-4 h-2 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress} aria-label="Analysis progress">
+          <div className="mt-4 h-2 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress} aria-label={t("analysis.progress")}>
             <div className="h-full rounded-full bg-brand-600 transition-all duration-500" style={{ width: `${Math.max(progress, 5)}%` }} />
           </div>
         </div>
@@ -104,12 +101,12 @@ export default function AnalyzePage() {
 
       {analysis.status === "failed" ? (
         <div role="alert" className="rounded-xl border border-red-200 bg-red-50 p-6 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100" data-testid="analysis-error">
-          <h1 className="text-lg font-semibold">We could not analyse this page</h1>
-          <p className="mt-1">{analysis.error?.message ?? "Something went wrong."}</p>
+          <h1 className="text-lg font-semibold">{t("analysis.failedTitle")}</h1>
+          <p className="mt-1">{errorMessage(t, analysis.error ?? { code: "internal_error" })}</p>
           <Form method="post" action="/?index" className="mt-4">
             <input type="hidden" name="url" value={analysis.url} />
             <button type="submit" className="rounded-md bg-red-700 px-4 py-2 font-semibold text-white hover:bg-red-800">
-              Try again
+              {t("analysis.retry")}
             </button>
           </Form>
         </div>
@@ -126,10 +123,16 @@ export default function AnalyzePage() {
                 {analysis.result.title}
               </h1>
               <p className="text-slate-600 dark:text-slate-300">
-                {[analysis.result.uploader, formatDuration(analysis.result.durationSeconds), analysis.cached ? "from cache" : null]
+                {[analysis.result.uploader, formatDuration(analysis.result.durationSeconds), analysis.cached ? t("analysis.fromCache") : null]
                   .filter(Boolean)
                   .join(" · ")}
               </p>
+              <div className="flex flex-wrap items-center gap-2 pt-1 text-sm">
+                <a href={analysis.result.webpageUrl || analysis.url} rel="noreferrer noopener" target="_blank" className="max-w-full truncate text-brand-700 underline dark:text-brand-500">
+                  {new URL(analysis.result.webpageUrl || analysis.url).hostname}
+                </a>
+                <CopyButton text={analysis.result.webpageUrl || analysis.url} label={t("analysis.copyLink")} done={t("analysis.copied")} />
+              </div>
             </div>
           </header>
           {actionData?.download ? <DownloadPanel key={actionData.download.tokenId} download={actionData.download} /> : null}
@@ -143,7 +146,7 @@ export default function AnalyzePage() {
       ) : null}
 
       <Link to="/" className="inline-block text-sm font-medium text-brand-700 underline dark:text-brand-500">
-        ← Analyse another link
+        {t("analysis.another")}
       </Link>
     </section>
   );

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { AnalyzeFormSchema } from "~/lib/media-url";
+import { translate } from "~/lib/i18n";
+import { AnalyzeFormSchema, MAX_URL_LENGTH } from "~/lib/media-url";
 import { requestAnalysis } from "~/services/analysis.server";
 import { ApiError, apiRoute, assertMethod, methodNotAllowed, readBody, requireApiUser } from "~/services/api.server";
 
@@ -10,7 +11,7 @@ export const action = ({ request }: ActionFunctionArgs) =>
     assertMethod(request, "POST");
     const user = await requireApiUser(request);
     const parsed = AnalyzeFormSchema.safeParse(await readBody(request));
-    if (!parsed.success) throw new ApiError(400, "invalid_url", parsed.error.issues[0].message);
+    if (!parsed.success) throw new ApiError(400, "invalid_url", translate("en", parsed.error.issues[0].message, { max: MAX_URL_LENGTH }));
     const analysis = await requestAnalysis({ user, url: parsed.data.url });
     const statusUrl = `/api/streaming/analyze/${analysis.requestId}`;
     if (analysis.status === "completed") return json({ ...analysis, statusUrl }, { status: 200 });

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useActionData, useSearchParams } from "@remix-run/react";
 import { AuthForm } from "~/components/auth-form";
+import { pageTitle } from "~/lib/page-title";
 import { LoginSchema } from "~/lib/auth-schemas";
 import { handleAuthSubmission } from "~/services/auth.server";
 import { redirectIfSignedIn } from "~/services/session.server";
 
-export const meta: MetaFunction = () => [{ title: "Log in · Tải Video Nhanh" }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.login");
 
 // Rate-limit headers (Retry-After, RateLimit-*) from the action reach document responses too.
 export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
@@ -23,18 +24,18 @@ export default function LoginPage() {
   return (
     <AuthForm
       id="login"
-      title="Log in"
+      title="auth.login.title"
       schema={LoginSchema}
       lastResult={lastResult}
       redirectTo={redirectTo}
-      submitLabel="Log in"
+      submitLabel="auth.login.submit"
       fields={[
-        { name: "email", label: "Email", type: "email", autoComplete: "email" },
-        { name: "password", label: "Password", type: "password", autoComplete: "current-password" },
+        { name: "email", label: "auth.email", type: "email", autoComplete: "email" },
+        { name: "password", label: "auth.password", type: "password", autoComplete: "current-password" },
       ]}
       footer={{
-        text: "New here?",
-        linkLabel: "Create an account",
+        text: "auth.login.footer",
+        linkLabel: "auth.login.footerLink",
         to: redirectTo ? `/signup?${new URLSearchParams({ redirectTo })}` : "/signup",
       }}
     />

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useActionData, useSearchParams } from "@remix-run/react";
 import { AuthForm } from "~/components/auth-form";
+import { pageTitle } from "~/lib/page-title";
 import { SignupSchema } from "~/lib/auth-schemas";
 import { handleAuthSubmission } from "~/services/auth.server";
 import { redirectIfSignedIn } from "~/services/session.server";
 
-export const meta: MetaFunction = () => [{ title: "Sign up · Tải Video Nhanh" }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.signup");
 
 // Rate-limit headers (Retry-After, RateLimit-*) from the action reach document responses too.
 export const headers: HeadersFunction = ({ actionHeaders }) => actionHeaders;
@@ -23,19 +24,19 @@ export default function SignupPage() {
   return (
     <AuthForm
       id="signup"
-      title="Create your account"
+      title="auth.signup.title"
       schema={SignupSchema}
       lastResult={lastResult}
       redirectTo={redirectTo}
-      submitLabel="Sign up"
+      submitLabel="auth.signup.submit"
       fields={[
-        { name: "email", label: "Email", type: "email", autoComplete: "email" },
-        { name: "password", label: "Password (8+ characters)", type: "password", autoComplete: "new-password" },
-        { name: "confirmPassword", label: "Repeat password", type: "password", autoComplete: "new-password" },
+        { name: "email", label: "auth.email", type: "email", autoComplete: "email" },
+        { name: "password", label: "auth.passwordNew", type: "password", autoComplete: "new-password" },
+        { name: "confirmPassword", label: "auth.passwordRepeat", type: "password", autoComplete: "new-password" },
       ]}
       footer={{
-        text: "Already have an account?",
-        linkLabel: "Log in",
+        text: "auth.signup.footer",
+        linkLabel: "auth.signup.footerLink",
         to: redirectTo ? `/login?${new URLSearchParams({ redirectTo })}` : "/login",
       }}
     />

@@ -2,12 +2,15 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { DownloadPanel } from "~/components/download-panel";
-import { formatBytes } from "~/lib/formats";
+import { useI18n } from "~/hooks/use-i18n";
+import { downloadFileName } from "~/lib/file-name";
+import { pageTitle } from "~/lib/page-title";
 import { ApiError } from "~/services/api.server";
+import { requestTranslator } from "~/services/messages.server";
 import { requireUser } from "~/services/session.server";
 import { listActiveTokens, refreshStreamToken, revokeStreamToken } from "~/services/stream-tokens.server";
 
-export const meta: MetaFunction = () => [{ title: "Download links · Tải Video Nhanh" }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.tokens");
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
@@ -22,16 +25,20 @@ export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const form = await request.formData();
   const tokenId = String(form.get("tokenId") ?? "");
+  const { t, explain } = await requestTranslator(request);
   try {
     if (form.get("intent") === "revoke") {
       await revokeStreamToken({ tokenId, userId: user.id });
-      return { notice: "The link was revoked. A download running on it has stopped.", download: null };
+      return { notice: t("tokens.revoked"), download: null };
     }
     const created = await refreshStreamToken({ tokenId, userId: user.id });
-    const label = String(form.get("label") ?? "");
-    return { notice: null, download: { tokenId: created.tokenId, streamUrl: created.streamUrl, expiresAt: created.expiresAt, label } };
+    const [title, ext, delivery] = ["title", "ext", "delivery"].map((name) => String(form.get(name) ?? ""));
+    return {
+      notice: t("tokens.refreshed"),
+      download: { ...created, label: title, delivery: delivery === "direct" ? ("direct" as const) : ("pipe" as const), fileName: downloadFileName(title, ext || "bin") },
+    };
   } catch (err) {
-    if (err instanceof ApiError) return data({ notice: err.message, download: null }, { status: err.status });
+    if (err instanceof ApiError) return data({ notice: explain(err), download: null }, { status: err.status });
     throw err;
   }
 }
@@ -39,9 +46,11 @@ export async function action({ request }: ActionFunctionArgs) {
 export default function TokensPage() {
   const { tokens } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const { t, f } = useI18n();
+  const button = "rounded-md border px-3 py-1.5 text-sm font-medium";
   return (
     <section className="space-y-6">
-      <h1 className="text-2xl font-bold tracking-tight">Download links</h1>
+      <h1 className="text-2xl font-bold tracking-tight">{t("tokens.heading")}</h1>
       {result?.notice ? (
         <p role="status" className="rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900" data-testid="notice">
           {result.notice}
@@ -49,40 +58,43 @@ export default function TokensPage() {
       ) : null}
       {result?.download ? <DownloadPanel key={result.download.tokenId} download={result.download} /> : null}
       {tokens.length === 0 ? (
-        <p className="rounded-xl border border-dashed border-slate-300 p-6 text-center text-slate-500 dark:border-slate-700 dark:text-slate-400">
-          No active links. <Link to="/" className="font-semibold text-brand-700 underline dark:text-brand-500">Analyse a video</Link> and press Download.
+        <p className="rounded-xl border border-dashed border-slate-300 p-6 text-center text-slate-600 dark:border-slate-700 dark:text-slate-400">
+          {t("tokens.empty")}{" "}
+          <Link to="/" className="font-semibold text-brand-700 underline dark:text-brand-500">
+            {t("tokens.emptyAction")}
+          </Link>{" "}
+          {t("tokens.emptyRest")}
         </p>
       ) : (
         <ul className="divide-y divide-slate-200 overflow-hidden rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900" data-testid="token-list">
-          {tokens.map((t) => (
-            <li key={t.tokenId} className="flex flex-col gap-3 px-4 py-3 sm:flex-row sm:items-center" data-testid="token" data-token-id={t.tokenId}>
+          {tokens.map((token) => (
+            <li key={token.tokenId} className="flex flex-col gap-3 px-4 py-3 sm:flex-row sm:items-center" data-testid="token" data-token-id={token.tokenId}>
               <div className="min-w-0 flex-1">
-                <Link to={`/analyze/${t.analysisId}`} className="block truncate font-medium hover:underline">
-                  {t.title}
+                <Link to={`/analyze/${token.analysisId}`} className="block truncate font-medium hover:underline">
+                  {token.title}
                 </Link>
-                <p className="text-xs text-slate-500 dark:text-slate-400">
+                <p className="text-xs text-slate-600 dark:text-slate-400">
                   {[
-                    `${t.ext.toUpperCase()} · format ${t.formatId}`,
-                    `expires ${new Date(t.expiresAt).toISOString().slice(11, 16)} UTC`,
-                    t.streamCount ? `${t.streamCount} download(s), ${formatBytes(t.bytesServed)}` : "not used yet",
-                    t.refreshCount ? `refreshed ${t.refreshCount}×` : null,
-                  ]
-                    .filter(Boolean)
-                    .join(" · ")}
+                    t("tokens.format", { ext: token.ext.toUpperCase(), format: token.formatId }),
+                    t("tokens.expires", { time: f.time(token.expiresAt) }),
+                    token.streamCount ? t("tokens.used", { count: token.streamCount, bytes: f.bytes(token.bytesServed) }) : t("tokens.notUsed"),
+                  ].join(" · ")}
                 </p>
               </div>
               <div className="flex gap-2">
                 <Form method="post">
-                  <input type="hidden" name="tokenId" value={t.tokenId} />
-                  <input type="hidden" name="label" value={t.title} />
-                  <button type="submit" name="intent" value="refresh" className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
-                    Refresh
+                  <input type="hidden" name="tokenId" value={token.tokenId} />
+                  <input type="hidden" name="title" value={token.title} />
+                  <input type="hidden" name="ext" value={token.ext} />
+                  <input type="hidden" name="delivery" value={token.delivery} />
+                  <button type="submit" name="intent" value="refresh" className={`${button} border-slate-300 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800`}>
+                    {t("tokens.refresh")}
                   </button>
                 </Form>
                 <Form method="post">
-                  <input type="hidden" name="tokenId" value={t.tokenId} />
-                  <button type="submit" name="intent" value="revoke" className="rounded-md border border-red-300 px-3 py-1.5 text-sm font-medium text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950">
-                    Revoke
+                  <input type="hidden" name="tokenId" value={token.tokenId} />
+                  <button type="submit" name="intent" value="revoke" className={`${button} border-red-300 text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950`}>
+                    {t("tokens.revoke")}
                   </button>
                 </Form>
               </div>

@@ -3,7 +3,9 @@ import { data } from "@remix-run/node";
 import { Authenticator } from "remix-auth";
 import { FormStrategy } from "remix-auth-form";
 import { LoginSchema, SignupSchema } from "~/lib/auth-schemas";
+import { translator } from "~/lib/i18n";
 import { consumeAuthAttempt, limitHeaders, resetEmailAttempts } from "./rate-limit.server";
+import { getPreferences } from "./preferences.server";
 import { createUserSession } from "./session.server";
 import { createUser, EmailTakenError, verifyLogin, type PublicUser } from "./users.server";
 
@@ -46,12 +48,11 @@ export async function handleAuthSubmission(kind: "login" | "signup", request: Re
   }
   const { email, redirectTo } = submission.value;
 
+  const t = translator((await getPreferences(request)).locale);
   const limit = await consumeAuthAttempt({ ip, email });
   if (!limit.allowed) {
     const limited = limit.reason === "limited";
-    const message = limited
-      ? `Too many attempts. Try again in ${Math.ceil(limit.resetSeconds / 60)} minute(s).`
-      : "Sign-in is unavailable for a moment. Please try again shortly.";
+    const message = limited ? t("auth.tooManyAttempts", { minutes: Math.ceil(limit.resetSeconds / 60) }) : t("auth.unavailable");
     return data(submission.reply({ formErrors: [message], hideFields: ["password", "confirmPassword"] }), {
       status: limited ? 429 : 503,
       headers: limitHeaders(limit),
@@ -61,10 +62,12 @@ export async function handleAuthSubmission(kind: "login" | "signup", request: Re
   try {
     const user = await authenticator.authenticate(kind, request);
     await resetEmailAttempts(email);
-    return createUserSession({ request, userId: user.id, ip, redirectTo });
+    const toast = { kind: "success", key: kind === "login" ? "toast.signedIn" : "toast.signedUp" } as const;
+    return createUserSession({ request, userId: user.id, ip, redirectTo, toast });
   } catch (err) {
     if (err instanceof InvalidCredentialsError || err instanceof EmailTakenError) {
-      const reply = submission.reply({ formErrors: [err.message], hideFields: ["password", "confirmPassword"] });
+      const message = t(err instanceof EmailTakenError ? "auth.emailTaken" : "auth.invalidCredentials");
+      const reply = submission.reply({ formErrors: [message], hideFields: ["password", "confirmPassword"] });
       return data(reply, { status: err instanceof EmailTakenError ? 409 : 401 });
     }
     throw err;

@@ -5,6 +5,7 @@ import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { sessions } from "~/db/schema";
 import { safeRedirect } from "~/lib/safe-redirect";
+import { redirectWithToast, type Toast } from "./toast.server";
 import { getUserById, type PublicUser } from "./users.server";
 
 type SessionData = { userId: string; ip?: string; userAgent?: string };
@@ -96,24 +97,28 @@ export async function createUserSession({
   userId,
   ip,
   redirectTo,
+  toast,
 }: {
   request: Request;
   userId: string;
   ip: string;
   redirectTo: string | null | undefined;
+  toast: Toast;
 }) {
   const session = await storage.getSession();
   session.set("userId", userId);
   session.set("ip", ip);
   session.set("userAgent", request.headers.get("User-Agent") ?? undefined);
-  const cookie = await storage.commitSession(session, { secure: isSecureRequest(request) });
-  return redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": cookie } });
+  const secure = isSecureRequest(request);
+  const cookie = await storage.commitSession(session, { secure });
+  return redirectWithToast(safeRedirect(redirectTo), toast, { secure, headers: [cookie] });
 }
 
 export async function logout(request: Request) {
   const session = await getSession(request.headers.get("Cookie"));
-  const cookie = await storage.destroySession(session, { secure: isSecureRequest(request) });
-  return redirect("/", { headers: { "Set-Cookie": cookie } });
+  const secure = isSecureRequest(request);
+  const cookie = await storage.destroySession(session, { secure });
+  return redirectWithToast("/", { kind: "info", key: "toast.signedOut" }, { secure, headers: [cookie] });
 }
 
 /** Removes sessions that expired or were revoked; returns how many. */

@@ -202,7 +202,10 @@ export async function findOwnedToken(token: string, userId: string) {
   return row;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 async function ownedTokenById(tokenId: string, userId: string) {
+  if (!UUID.test(tokenId)) throw new ApiError(404, "token_not_found", "No such download link.");
   const [row] = await db.select().from(streamTokens).where(and(eq(streamTokens.id, tokenId), eq(streamTokens.userId, userId))).limit(1);
   if (!row) throw new ApiError(404, "token_not_found", "No such download link.");
   return row;

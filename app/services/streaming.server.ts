@@ -8,6 +8,7 @@ import { eq } from "drizzle-orm";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { analysisRequests, type StreamToken } from "~/db/schema";
+import { asciiFallback, downloadFileName } from "~/lib/file-name";
 import { normaliseInfo, type FormatSource, type MediaFormat } from "~/lib/formats";
 import type { ServerToClientEvents, StreamProgress } from "~/lib/socket-events";
 import { ApiError } from "./api.server";
@@ -46,28 +47,6 @@ const running = remember("running-streams", () => new Map<string, Set<(reason: E
 
 export function abortStreamsForToken(tokenId: string) {
   for (const stop of running.get(tokenId) ?? []) stop(new Error("token revoked"));
-}
-
-/** A file name safe for every browser: no control characters, quotes or path separators. */
-export function downloadFileName(title: string, ext: string) {
-  const base = title
-    .normalize("NFC")
-    .replace(/[\u0000-\u001f\u007f"\\/:*?<>|]+/g, " ")
-    .replace(/\s+/g, " ")
-    .trim()
-    .slice(0, 150)
-    .replace(/[. ]+$/, "");
-  return `${base || "video"}.${ext}`;
-}
-
-/** For clients that ignore `filename*`: "Tải video – thử.mp4" → "Tai video - thu.mp4", not "T?i video ? th?.mp4". */
-export function asciiFallback(name: string) {
-  return name
-    .normalize("NFD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .replace(/[đĐ]/g, (c) => (c === "đ" ? "d" : "D"))
-    .replace(/[\u2013\u2014]/g, "-")
-    .replace(/[^\x20-\x7e]/g, "_");
 }
 
 /**

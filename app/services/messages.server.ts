@@ -1,0 +1,15 @@
+import { config } from "~/config.server";
+import { errorMessage, translator, type Translate } from "~/lib/i18n";
+import { getPreferences } from "./preferences.server";
+
+/** The values some error messages name (limits come from config). */
+const ERROR_PARAMS: Record<string, Record<string, number>> = {
+  too_many_active_tokens: { max: config.MAX_TOKENS_PER_USER },
+  hourly_limit: { max: config.MAX_TOKENS_PER_HOUR },
+};
+
+/** `t` in the request's language, and error codes in it too: for actions that answer a page with a sentence. */
+export async function requestTranslator(request: Request): Promise<{ t: Translate; explain: (error: { code: string; message?: string }) => string }> {
+  const t = translator((await getPreferences(request)).locale);
+  return { t, explain: (error) => errorMessage(t, error, ERROR_PARAMS[error.code]) };
+}
