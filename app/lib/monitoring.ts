@@ -92,7 +92,8 @@ export type ActiveStream = {
   startedAt: string;
 };
 
-export type Alert = { key: "memory" | "error_rate" | "queue_backlog"; message: string; value: number; threshold: number; since: string };
+/** `message` is English (logs, webhooks); the dashboard words it from key, subject, value and threshold. */
+export type Alert = { key: "memory" | "error_rate" | "queue_backlog"; message: string; subject: string; value: number; threshold: number; since: string };
 
 export type AlertEvent = Alert & { status: "firing" | "resolved"; at: string };
 
@@ -172,6 +173,7 @@ export function crossedThresholds(sample: MetricSampleData, windowStart: MetricS
     const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));
     alerts.push({
       key: "memory",
+      subject: `${heaviest.service} ${heaviest.instance}`,
       message: `The ${heaviest.service} process ${heaviest.instance} uses ${mb(heaviest.rssBytes)} MB (warning above ${mb(limits.memoryWarnBytes)} MB).`,
       value: heaviest.rssBytes,
       threshold: limits.memoryWarnBytes,
@@ -181,6 +183,7 @@ export function crossedThresholds(sample: MetricSampleData, windowStart: MetricS
   if (errorRate !== null && errorRate > limits.errorRateWarn) {
     alerts.push({
       key: "error_rate",
+      subject: "",
       message: `${Math.round(errorRate * 100)} % of recent downloads failed (warning above ${Math.round(limits.errorRateWarn * 100)} %).`,
       value: errorRate,
       threshold: limits.errorRateWarn,
@@ -189,6 +192,7 @@ export function crossedThresholds(sample: MetricSampleData, windowStart: MetricS
   if (sample.queue.waiting > limits.queueBacklogWarn) {
     alerts.push({
       key: "queue_backlog",
+      subject: "analysis",
       message: `${sample.queue.waiting} analyses are waiting for a worker (warning above ${limits.queueBacklogWarn}).`,
       value: sample.queue.waiting,
       threshold: limits.queueBacklogWarn,

@@ -3,13 +3,14 @@ import { data } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ActiveStreams, AlertBanner, AlertHistory, Charts, Processes, Queues, RecentFailures, Section, StatGrid, AdminForms } from "~/components/dashboard/panels";
+import { useI18n } from "~/hooks/use-i18n";
 import { useSocketEvent } from "~/hooks/use-socket";
+import { pageTitle } from "~/lib/page-title";
 import { pointBetween, type ChartPoint, type DashboardLive } from "~/lib/monitoring";
-import { ApiError } from "~/services/api.server";
 import { dashboardData, runAdminAction } from "~/services/dashboard.server";
 import { requireAdmin } from "~/services/session.server";
 
-export const meta: MetaFunction = () => [{ title: "Operations · Tải Video Nhanh" }];
+export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.dashboard");
 
 export const handle = { wide: true };
 
@@ -20,12 +21,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   await requireAdmin(request);
-  try {
-    return { notice: await runAdminAction(Object.fromEntries(await request.formData())), error: null };
-  } catch (err) {
-    if (err instanceof ApiError) return data({ notice: null, error: err.message }, { status: err.status });
-    throw err;
-  }
+  const result = await runAdminAction(Object.fromEntries(await request.formData()));
+  return data(result, { status: result.status });
 }
 
 const MAX_POINTS = 600;
@@ -33,6 +30,7 @@ const MAX_POINTS = 600;
 export default function DashboardPage() {
   const initial = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const { t, f } = useI18n();
   const [live, setLive] = useState<DashboardLive>(initial);
   const [series, setSeries] = useState<ChartPoint[]>(initial.series);
   const previous = useRef(initial.snapshot);
@@ -58,16 +56,16 @@ export default function DashboardPage() {
         <meta httpEquiv="refresh" content="15" />
       </noscript>
       <header className="flex flex-wrap items-baseline justify-between gap-2">
-        <h1 className="text-2xl font-bold tracking-tight">Operations</h1>
+        <h1 className="text-2xl font-bold tracking-tight">{t("dashboard.heading")}</h1>
         <p className="text-sm text-slate-600 dark:text-slate-300" data-testid="live-state">
           <span aria-hidden className={`mr-1.5 inline-block h-2 w-2 rounded-full ${connected ? "bg-emerald-500" : "bg-slate-400"}`} />
-          {connected ? "Live" : "Snapshot"} · updated {new Date(live.snapshot.generatedAt).toISOString().slice(11, 19)} UTC
+          {connected ? t("dashboard.live") : t("dashboard.snapshot")} · {t("dashboard.updated", { time: f.clock(live.snapshot.generatedAt) })}
         </p>
       </header>
 
-      {result?.notice || result?.error ? (
-        <p role="status" data-testid="notice" className={`rounded-xl border p-4 ${result.error ? "border-red-200 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100" : "border-emerald-200 bg-emerald-50 text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-100"}`}>
-          {result.notice ?? result.error}
+      {result ? (
+        <p role="status" data-testid="notice" className={`rounded-xl border p-4 ${result.status >= 400 ? "border-red-200 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100" : "border-emerald-200 bg-emerald-50 text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-100"}`}>
+          {t(result.key, result.params?.plan ? { ...result.params, plan: t(`account.plan.${result.params.plan}`) } : result.params)}
         </p>
       ) : null}
 
@@ -75,26 +73,26 @@ export default function DashboardPage() {
       <StatGrid live={live} />
       <Charts series={series} />
 
-      <Section title="Downloads running now" id="streams">
+      <Section title={t("dashboard.section.streams")} id="streams">
         <ActiveStreams streams={live.activeStreams} />
       </Section>
       <div className="grid gap-8 xl:grid-cols-2">
-        <Section title="Queues" id="queues">
+        <Section title={t("dashboard.section.queues")} id="queues">
           <Queues queues={live.queues} />
         </Section>
-        <Section title="Processes" id="processes">
+        <Section title={t("dashboard.section.processes")} id="processes">
           <Processes processes={live.snapshot.processes} />
         </Section>
       </div>
       <div className="grid gap-8 xl:grid-cols-2">
-        <Section title="Recent failures" id="failures">
+        <Section title={t("dashboard.section.failures")} id="failures">
           <RecentFailures failures={live.recentFailures} />
         </Section>
-        <Section title="Alerts" id="alert-history">
+        <Section title={t("dashboard.section.alerts")} id="alert-history">
           <AlertHistory events={live.alertEvents} />
         </Section>
       </div>
-      <Section title="Admin actions" id="admin">
+      <Section title={t("dashboard.section.admin")} id="admin">
         <AdminForms />
       </Section>
     </div>

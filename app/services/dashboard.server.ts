@@ -2,6 +2,7 @@ import { desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "~/db/client.server";
 import { analysisRequests } from "~/db/schema";
+import { isMessageKey, type MessageKey } from "~/lib/i18n";
 import { seriesFromSamples, type DashboardData, type DashboardLive, type RecentFailure } from "~/lib/monitoring";
 import { listActiveStreams } from "./active-streams.server";
 import { activeAlerts, recentAlertEvents } from "./alerts.server";
@@ -65,20 +66,30 @@ export async function dashboardData(): Promise<DashboardData> {
 }
 
 const AdminAction = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("set-tier"), email: z.string().trim().email("Enter the account's email address."), tier: z.enum(["free", "pro"]) }),
-  z.object({ intent: z.literal("revoke"), tokenId: z.string().uuid("Not a download link id.") }),
+  z.object({ intent: z.literal("set-tier"), email: z.string().trim().email("dashboard.badEmail"), tier: z.enum(["free", "pro"]) }),
+  z.object({ intent: z.literal("revoke"), tokenId: z.string().uuid("dashboard.badTokenId") }),
 ]);
 
-/** The dashboard's admin actions; the answer is a sentence for the operator. */
-export async function runAdminAction(form: Record<string, unknown>): Promise<string> {
+/** What an admin action did, as a catalogue message for the operator (and the HTTP status to answer with). */
+export type AdminActionResult = { status: number; key: MessageKey; params?: Record<string, string> };
+
+export async function runAdminAction(form: Record<string, unknown>): Promise<AdminActionResult> {
   const parsed = AdminAction.safeParse(form);
-  if (!parsed.success) throw new ApiError(400, "invalid_action", parsed.error.issues[0]?.message ?? "Unknown action.");
+  if (!parsed.success) {
+    const message = parsed.error.issues[0]?.message ?? "";
+    return { status: 400, key: isMessageKey(message) ? message : "dashboard.badTokenId" };
+  }
   const action = parsed.data;
   if (action.intent === "set-tier") {
     const user = await setUserTier({ email: action.email, tier: action.tier });
-    if (!user) throw new ApiError(404, "user_not_found", `No account uses ${action.email}.`);
-    return `${user.email} is now on the ${user.tier === "pro" ? "Pro" : "Free"} plan.`;
+    if (!user) return { status: 404, key: "dashboard.userNotFound", params: { email: action.email } };
+    return { status: 200, key: "dashboard.tierChanged", params: { email: user.email, plan: user.tier } };
   }
-  const token = await revokeAnyStreamToken(action.tokenId);
-  return `The link for “${token.title}” was revoked; its download has stopped.`;
+  try {
+    const token = await revokeAnyStreamToken(action.tokenId);
+    return { status: 200, key: "dashboard.revoked", params: { title: token.title } };
+  } catch (err) {
+    if (err instanceof ApiError) return { status: err.status, key: "error.token_not_found" };
+    throw err;
+  }
 }

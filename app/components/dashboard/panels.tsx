@@ -1,22 +1,27 @@
 import { Form } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { formatBytes } from "~/lib/formats";
+import { useI18n } from "~/hooks/use-i18n";
+import type { Formatters, MessageKey, Translate } from "~/lib/i18n";
 import type { ActiveStream, Alert, AlertEvent, ChartPoint, DashboardLive, ProcessStats, QueueReport, RecentFailure } from "~/lib/monitoring";
 import { Sparkline } from "./sparkline";
 
 const card = "rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900";
-const th = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
+const th = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400";
 const td = "px-3 py-2 align-top";
 
-const percent = (value: number | null) => (value === null ? "—" : `${Math.round(value * 1000) / 10} %`);
-const bytes = (value: number | null) => formatBytes(value) ?? "0 B";
 const ms = (value: number | null) => (value === null ? "—" : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value} ms`);
 
-export function duration(seconds: number | null) {
+export function duration(t: Translate, seconds: number | null) {
   if (seconds === null) return "—";
-  if (seconds < 60) return `${seconds} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
-  return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  if (seconds < 60) return t("duration.seconds", { n: seconds });
+  if (seconds < 3600) return t("duration.minutes", { n: Math.floor(seconds / 60) });
+  return t("duration.hours", { h: Math.floor(seconds / 3600), m: Math.floor((seconds % 3600) / 60) });
+}
+
+/** An alert in the reader's language, from its figures (the stored message is English, for logs and webhooks). */
+function alertText(alert: Pick<Alert, "key" | "subject" | "value" | "threshold">, t: Translate, f: Formatters) {
+  const show = (n: number) => (alert.key === "memory" ? f.bytes(n) : alert.key === "error_rate" ? f.percent(n) : f.number(n));
+  return t(`alert.${alert.key}`, { subject: alert.subject, value: show(alert.value), threshold: show(alert.threshold) });
 }
 
 export function Section({ title, children, id }: { title: string; children: ReactNode; id?: string }) {
@@ -31,14 +36,15 @@ export function Section({ title, children, id }: { title: string; children: Reac
 }
 
 export function AlertBanner({ alerts }: { alerts: Alert[] }) {
+  const { t, f } = useI18n();
   if (!alerts.length) return null;
   return (
     <div role="alert" data-testid="alerts" className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
-      <p className="font-semibold">{alerts.length === 1 ? "1 alert is firing" : `${alerts.length} alerts are firing`}</p>
+      <p className="font-semibold">{alerts.length === 1 ? t("dashboard.alertsOne") : t("dashboard.alertsMany", { count: alerts.length })}</p>
       <ul className="mt-1 list-disc space-y-0.5 pl-5 text-sm">
         {alerts.map((a) => (
           <li key={a.key} data-alert={a.key}>
-            {a.message} <span className="text-amber-800 dark:text-amber-300">since {clock(a.since)}</span>
+            {alertText(a, t, f)} <span className="text-amber-800 dark:text-amber-300">{t("dashboard.since", { time: f.clock(a.since) })}</span>
           </li>
         ))}
       </ul>
@@ -49,7 +55,7 @@ export function AlertBanner({ alerts }: { alerts: Alert[] }) {
 function Stat({ label, value, detail, testId }: { label: string; value: string; detail?: string; testId?: string }) {
   return (
     <div className={`${card} p-4`}>
-      <dt className="text-xs font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">{label}</dt>
+      <dt className="text-xs font-medium uppercase tracking-wide text-slate-600 dark:text-slate-400">{label}</dt>
       <dd className="mt-1 text-2xl font-bold tabular-nums" data-testid={testId}>
         {value}
       </dd>
@@ -59,49 +65,68 @@ function Stat({ label, value, detail, testId }: { label: string; value: string; 
 }
 
 export function StatGrid({ live }: { live: DashboardLive }) {
+  const { t, f } = useI18n();
   const { streams, analysis, tokens } = live.snapshot;
   const analysisQueue = live.queues.find((q) => q.name === "analysis");
   return (
     <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
-      <Stat label="Active downloads" value={String(streams.active)} detail={`${streams.total} finished in all`} testId="active-stream-count" />
-      <Stat label="Throughput" value={`${bytes(streams.speedBps)}/s`} detail={`${bytes(streams.bytesServed + streams.inFlightBytes)} served`} />
-      <Stat label="Download errors" value={percent(streams.errorRate)} detail={`${streams.failed} failed · ${streams.aborted} cancelled`} />
-      <Stat label="Cache hit rate" value={percent(analysis.cache.hitRate)} detail={`${analysis.cache.hits} hits · ${analysis.cache.misses} misses`} />
-      <Stat label="Analysis p50 / p95" value={`${ms(analysis.latencyMs.p50)} / ${ms(analysis.latencyMs.p95)}`} detail={`${analysis.completedLastHour} done · ${analysis.failedLastHour} failed in the last hour`} />
-      <Stat label="Queue" value={`${analysisQueue?.waiting ?? 0} waiting`} detail={`${analysisQueue?.active ?? 0} running · ${analysisQueue?.workers ?? 0} workers`} />
-      <Stat label="Links" value={`${tokens.created} created`} detail={`${tokens.refused} refused`} />
-      <Stat label="Processes" value={String(live.snapshot.processes.length)} detail={live.snapshot.processes.map((p) => p.service).join(" · ") || "none reporting"} />
+      <Stat label={t("dashboard.stat.activeDownloads")} value={f.number(streams.active)} detail={t("dashboard.stat.finished", { count: streams.total })} testId="active-stream-count" />
+      <Stat label={t("dashboard.stat.throughput")} value={`${f.bytes(streams.speedBps)}/s`} detail={t("dashboard.stat.served", { bytes: f.bytes(streams.bytesServed + streams.inFlightBytes) })} />
+      <Stat label={t("dashboard.stat.errors")} value={f.percent(streams.errorRate)} detail={t("dashboard.stat.errorsDetail", { failed: streams.failed, aborted: streams.aborted })} />
+      <Stat label={t("dashboard.stat.cache")} value={f.percent(analysis.cache.hitRate)} detail={t("dashboard.stat.cacheDetail", { hits: analysis.cache.hits, misses: analysis.cache.misses })} />
+      <Stat
+        label={t("dashboard.stat.latency")}
+        value={`${ms(analysis.latencyMs.p50)} / ${ms(analysis.latencyMs.p95)}`}
+        detail={t("dashboard.stat.latencyDetail", { done: analysis.completedLastHour, failed: analysis.failedLastHour })}
+      />
+      <Stat
+        label={t("dashboard.stat.queue")}
+        value={t("dashboard.stat.waiting", { count: analysisQueue?.waiting ?? 0 })}
+        detail={t("dashboard.stat.queueDetail", { active: analysisQueue?.active ?? 0, workers: analysisQueue?.workers ?? 0 })}
+      />
+      <Stat label={t("dashboard.stat.links")} value={t("dashboard.stat.created", { count: tokens.created })} detail={t("dashboard.stat.refused", { count: tokens.refused })} />
+      <Stat
+        label={t("dashboard.stat.processes")}
+        value={f.number(live.snapshot.processes.length)}
+        detail={live.snapshot.processes.map((p) => p.service).join(" · ") || t("dashboard.stat.noProcess")}
+      />
     </dl>
   );
 }
 
 export function Charts({ series }: { series: ChartPoint[] }) {
-  const mb = (v: number) => `${Math.round(v)} MB`;
+  const { t, f } = useI18n();
+  const mb = (v: number) => `${f.number(Math.round(v))} MB`;
   return (
     <div className="grid gap-3 md:grid-cols-3">
-      <Sparkline title="Throughput" format={(v) => `${bytes(v)}/s`} series={[{ name: "sent", values: series.map((p) => p.throughputBps), stroke: "stroke-brand-600", dot: "bg-brand-600" }]} />
       <Sparkline
-        title="Memory (RSS)"
+        title={t("dashboard.chart.throughput")}
+        format={(v) => `${f.bytes(v)}/s`}
+        series={[{ name: t("dashboard.chart.sent"), values: series.map((p) => p.throughputBps), stroke: "stroke-brand-600", dot: "bg-brand-600" }]}
+      />
+      <Sparkline
+        title={t("dashboard.chart.memory")}
         format={mb}
         series={[
-          { name: "web", values: series.map((p) => p.webRssMb), stroke: "stroke-sky-600", dot: "bg-sky-600" },
-          { name: "workers", values: series.map((p) => p.workerRssMb), stroke: "stroke-violet-600", dot: "bg-violet-600" },
+          { name: t("dashboard.chart.web"), values: series.map((p) => p.webRssMb), stroke: "stroke-sky-600", dot: "bg-sky-600" },
+          { name: t("dashboard.chart.workers"), values: series.map((p) => p.workerRssMb), stroke: "stroke-violet-600", dot: "bg-violet-600" },
         ]}
       />
       <Sparkline
-        title="Load"
-        format={(v) => String(Math.round(v))}
+        title={t("dashboard.chart.load")}
+        format={(v) => f.number(Math.round(v))}
         series={[
-          { name: "downloads", values: series.map((p) => p.activeStreams), stroke: "stroke-emerald-600", dot: "bg-emerald-600" },
-          { name: "queued analyses", values: series.map((p) => p.queueWaiting), stroke: "stroke-amber-600", dot: "bg-amber-600" },
+          { name: t("dashboard.chart.downloads"), values: series.map((p) => p.activeStreams), stroke: "stroke-emerald-600", dot: "bg-emerald-600" },
+          { name: t("dashboard.chart.queued"), values: series.map((p) => p.queueWaiting), stroke: "stroke-amber-600", dot: "bg-amber-600" },
         ]}
       />
     </div>
   );
 }
 
-function Table({ head, children, empty, testId }: { head: string[]; children: ReactNode[]; empty: string; testId?: string }) {
-  if (!children.length) return <Empty>{empty}</Empty>;
+function Table({ head, children, empty, testId }: { head: MessageKey[]; children: ReactNode[]; empty: MessageKey; testId?: string }) {
+  const { t } = useI18n();
+  if (!children.length) return <Empty>{t(empty)}</Empty>;
   return (
     <div className={`${card} overflow-x-auto`}>
       <table className="w-full text-sm" data-testid={testId}>
@@ -109,7 +134,7 @@ function Table({ head, children, empty, testId }: { head: string[]; children: Re
           <tr>
             {head.map((h) => (
               <th key={h} scope="col" className={th}>
-                {h}
+                {h === "dashboard.revoke" ? <span className="sr-only">{t(h)}</span> : t(h)}
               </th>
             ))}
           </tr>
@@ -121,28 +146,26 @@ function Table({ head, children, empty, testId }: { head: string[]; children: Re
 }
 
 export function ActiveStreams({ streams }: { streams: ActiveStream[] }) {
+  const { t, f } = useI18n();
   return (
-    <Table head={["User", "Video", "Sent", "Speed", ""]} empty="No download is running." testId="active-streams">
+    <Table head={["dashboard.col.user", "dashboard.col.video", "dashboard.col.sent", "dashboard.col.speed", "dashboard.revoke"]} empty="dashboard.noStreams" testId="active-streams">
       {streams.map((s) => (
         <tr key={s.streamId}>
           <td className={`${td} max-w-[12rem] truncate`}>{s.email ?? s.userId}</td>
           <td className={`${td} max-w-[18rem]`}>
             <span className="block truncate font-medium">{s.title}</span>
-            <span className="text-xs text-slate-500 dark:text-slate-400">
-              format {s.formatId} · {s.delivery}
-            </span>
+            <span className="text-xs text-slate-600 dark:text-slate-400">{t("dashboard.format", { format: s.formatId, delivery: s.delivery })}</span>
           </td>
           <td className={`${td} whitespace-nowrap tabular-nums`}>
-            {bytes(s.bytes)}
-            {s.total ? ` of ${bytes(s.total)}` : ""}
+            {s.total ? t("download.of", { received: f.bytes(s.bytes), total: f.bytes(s.total) }) : f.bytes(s.bytes)}
           </td>
-          <td className={`${td} whitespace-nowrap tabular-nums`}>{bytes(s.speed)}/s</td>
+          <td className={`${td} whitespace-nowrap tabular-nums`}>{f.bytes(s.speed)}/s</td>
           <td className={td}>
             <Form method="post">
               <input type="hidden" name="intent" value="revoke" />
               <input type="hidden" name="tokenId" value={s.tokenId} />
               <button type="submit" className="rounded-md border border-red-300 px-2.5 py-1 text-xs font-semibold text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950">
-                Revoke
+                {t("dashboard.revoke")}
               </button>
             </Form>
           </td>
@@ -153,23 +176,25 @@ export function ActiveStreams({ streams }: { streams: ActiveStream[] }) {
 }
 
 export function Queues({ queues }: { queues: QueueReport[] }) {
+  const { t, f } = useI18n();
+  const heads: MessageKey[] = ["dashboard.col.queue", "dashboard.col.waiting", "dashboard.col.running", "dashboard.col.delayed", "dashboard.col.failed", "dashboard.col.workers", "dashboard.col.oldest", "dashboard.col.perMinute"];
   return (
-    <Table head={["Queue", "Waiting", "Running", "Delayed", "Failed", "Workers", "Oldest wait", "Done / min"]} empty="No queue." testId="queues">
+    <Table head={heads} empty="dashboard.noQueues" testId="queues">
       {queues.map((q) => (
         <tr key={q.name}>
           <td className={`${td} font-medium`}>
             {q.name}
-            {q.paused ? <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-900">paused</span> : null}
+            {q.paused ? <span className="ml-2 rounded bg-amber-100 px-1.5 text-xs text-amber-900">{t("dashboard.paused")}</span> : null}
           </td>
-          <td className={`${td} tabular-nums`}>{q.waiting}</td>
-          <td className={`${td} tabular-nums`}>{q.active}</td>
-          <td className={`${td} tabular-nums`}>{q.delayed}</td>
-          <td className={`${td} tabular-nums`}>{q.failed}</td>
-          <td className={`${td} tabular-nums`}>{q.workers}</td>
-          <td className={`${td} tabular-nums`}>{duration(q.oldestWaitingAgeSeconds)}</td>
+          <td className={`${td} tabular-nums`}>{f.number(q.waiting)}</td>
+          <td className={`${td} tabular-nums`}>{f.number(q.active)}</td>
+          <td className={`${td} tabular-nums`}>{f.number(q.delayed)}</td>
+          <td className={`${td} tabular-nums`}>{f.number(q.failed)}</td>
+          <td className={`${td} tabular-nums`}>{f.number(q.workers)}</td>
+          <td className={`${td} tabular-nums`}>{duration(t, q.oldestWaitingAgeSeconds)}</td>
           <td className={`${td} tabular-nums`}>
-            {q.completedPerMinute}
-            {q.failedPerMinute ? ` (${q.failedPerMinute} failed)` : ""}
+            {f.number(q.completedPerMinute)}
+            {q.failedPerMinute ? ` ${t("dashboard.failedCount", { count: q.failedPerMinute })}` : ""}
           </td>
         </tr>
       ))}
@@ -178,38 +203,39 @@ export function Queues({ queues }: { queues: QueueReport[] }) {
 }
 
 export function Processes({ processes }: { processes: ProcessStats[] }) {
+  const { t, f } = useI18n();
+  const heads: MessageKey[] = ["dashboard.col.process", "dashboard.col.memory", "dashboard.col.heap", "dashboard.col.cpu", "dashboard.col.lag", "dashboard.col.up"];
   return (
-    <Table head={["Process", "Memory", "Heap", "CPU", "Loop lag", "Up"]} empty="No process has reported yet." testId="processes">
+    <Table head={heads} empty="dashboard.noProcesses" testId="processes">
       {processes.map((p) => (
         <tr key={p.instance}>
           <td className={td}>
-            <span className="font-medium">{p.service}</span> <span className="text-xs text-slate-500 dark:text-slate-400">{p.instance}</span>
+            <span className="font-medium">{p.service}</span> <span className="text-xs text-slate-600 dark:text-slate-400">{p.instance}</span>
           </td>
-          <td className={`${td} tabular-nums`}>{bytes(p.rssBytes)}</td>
-          <td className={`${td} tabular-nums`}>{bytes(p.heapUsedBytes)}</td>
-          <td className={`${td} tabular-nums`}>{p.cpuPercent} %</td>
-          <td className={`${td} tabular-nums`}>{p.eventLoopLagMs} ms</td>
-          <td className={`${td} tabular-nums`}>{duration(p.uptimeSeconds)}</td>
+          <td className={`${td} tabular-nums`}>{f.bytes(p.rssBytes)}</td>
+          <td className={`${td} tabular-nums`}>{f.bytes(p.heapUsedBytes)}</td>
+          <td className={`${td} tabular-nums`}>{f.number(p.cpuPercent)} %</td>
+          <td className={`${td} tabular-nums`}>{f.number(p.eventLoopLagMs)} ms</td>
+          <td className={`${td} tabular-nums`}>{duration(t, p.uptimeSeconds)}</td>
         </tr>
       ))}
     </Table>
   );
 }
 
-const clock = (iso: string) => `${new Date(iso).toISOString().slice(11, 19)} UTC`;
-
 function Empty({ children }: { children: ReactNode }) {
-  return <p className={`${card} p-4 text-sm text-slate-500 dark:text-slate-400`}>{children}</p>;
+  return <p className={`${card} p-4 text-sm text-slate-600 dark:text-slate-400`}>{children}</p>;
 }
 
 /** A list of timestamped events: a badge, the time, then what happened. */
 function EventList({ items, testId }: { items: Array<{ key: string; badge: string; badgeClass: string; at: string; head?: ReactNode; body: ReactNode }>; testId: string }) {
+  const { f } = useI18n();
   return (
     <ul className={`${card} divide-y divide-slate-100 text-sm dark:divide-slate-800`} data-testid={testId}>
       {items.map((item) => (
         <li key={item.key} className="px-4 py-2">
           <span className={`mr-2 rounded px-1.5 py-0.5 text-xs font-semibold ${item.badgeClass}`}>{item.badge}</span>
-          {item.head} <span className="text-slate-500 dark:text-slate-400">{clock(item.at)}</span>
+          {item.head} <span className="text-slate-600 dark:text-slate-400">{f.clock(item.at)}</span>
           <span className="block truncate text-slate-700 dark:text-slate-300">{item.body}</span>
         </li>
       ))}
@@ -218,7 +244,8 @@ function EventList({ items, testId }: { items: Array<{ key: string; badge: strin
 }
 
 export function RecentFailures({ failures }: { failures: RecentFailure[] }) {
-  if (!failures.length) return <Empty>Nothing has failed recently.</Empty>;
+  const { t } = useI18n();
+  if (!failures.length) return <Empty>{t("dashboard.noFailures")}</Empty>;
   return (
     <EventList
       testId="recent-failures"
@@ -235,16 +262,17 @@ export function RecentFailures({ failures }: { failures: RecentFailure[] }) {
 }
 
 export function AlertHistory({ events }: { events: AlertEvent[] }) {
-  if (!events.length) return <Empty>No alert has fired.</Empty>;
+  const { t, f } = useI18n();
+  if (!events.length) return <Empty>{t("dashboard.noAlerts")}</Empty>;
   return (
     <EventList
       testId="alert-history"
       items={events.map((e, i) => ({
         key: `${e.at}-${i}`,
-        badge: e.status,
+        badge: t(`alert.${e.status}`),
         badgeClass: e.status === "firing" ? "bg-amber-100 text-amber-900" : "bg-emerald-100 text-emerald-900",
         at: e.at,
-        body: e.message,
+        body: alertText(e, t, f),
       }))}
     />
   );
@@ -254,33 +282,34 @@ const input = "rounded-md border border-slate-300 px-3 py-2 dark:border-slate-70
 
 /** The admin actions: a user's plan by email, any download link by its id. */
 export function AdminForms() {
+  const { t } = useI18n();
   return (
     <div className="grid gap-3 lg:grid-cols-2">
-      <Form method="post" className={`${card} flex flex-col gap-3 p-4 sm:flex-row sm:items-end`} aria-label="Change a user's plan">
+      <Form method="post" className={`${card} flex flex-col gap-3 p-4 sm:flex-row sm:items-end`} aria-label={t("dashboard.tierSubmit")}>
         <input type="hidden" name="intent" value="set-tier" />
         <label className="flex flex-1 flex-col gap-1 text-sm font-medium">
-          Account email
+          {t("dashboard.tierEmail")}
           <input name="email" type="email" required className={input} />
         </label>
         <label className="flex flex-col gap-1 text-sm font-medium">
-          Plan
+          {t("dashboard.tier")}
           <select name="tier" className={input}>
-            <option value="pro">Pro</option>
-            <option value="free">Free</option>
+            <option value="pro">{t("account.plan.pro")}</option>
+            <option value="free">{t("account.plan.free")}</option>
           </select>
         </label>
         <button type="submit" className="rounded-md bg-brand-600 px-4 py-2 font-semibold text-white hover:bg-brand-700">
-          Change plan
+          {t("dashboard.tierSubmit")}
         </button>
       </Form>
-      <Form method="post" className={`${card} flex flex-col gap-3 p-4 sm:flex-row sm:items-end`} aria-label="Revoke a download link">
+      <Form method="post" className={`${card} flex flex-col gap-3 p-4 sm:flex-row sm:items-end`} aria-label={t("dashboard.revokeSubmit")}>
         <input type="hidden" name="intent" value="revoke" />
         <label className="flex flex-1 flex-col gap-1 text-sm font-medium">
-          Download link id
+          {t("dashboard.tokenId")}
           <input name="tokenId" required pattern="[0-9a-fA-F-]{36}" placeholder="00000000-0000-0000-0000-000000000000" className={`${input} font-mono text-xs`} />
         </label>
         <button type="submit" className="rounded-md border border-red-300 px-4 py-2 font-semibold text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950">
-          Revoke link
+          {t("dashboard.revokeSubmit")}
         </button>
       </Form>
     </div>

@@ -1,3 +1,5 @@
+import { useI18n } from "~/hooks/use-i18n";
+
 /**
  * A small SVG line chart: no chart library, readable without JS (it is
  * server-rendered), described for screen readers by its latest and highest value.
@@ -11,6 +13,7 @@ export function Sparkline({
   series: Array<{ name: string; values: number[]; stroke: string; dot: string }>;
   format: (value: number) => string;
 }) {
+  const { t } = useI18n();
   const width = 320;
   const height = 80;
   const max = Math.max(1, ...series.flatMap((s) => s.values));
@@ -27,9 +30,9 @@ export function Sparkline({
     <figure className="rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
       <figcaption className="flex items-baseline justify-between gap-2 text-sm">
         <span className="font-semibold">{title}</span>
-        <span className="text-xs text-slate-500 dark:text-slate-400">max {format(max)}</span>
+        <span className="text-xs text-slate-600 dark:text-slate-400">{t("dashboard.chart.max", { value: format(max) })}</span>
       </figcaption>
-      <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" className="mt-2 h-20 w-full" role="img" aria-label={`${title}: now ${latest}; highest ${format(max)}`}>
+      <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" className="mt-2 h-20 w-full" role="img" aria-label={t("dashboard.chart.summary", { title, latest, max: format(max) })}>
         {series.map((s) => (s.values.length ? <path key={s.name} d={path(s.values)} fill="none" strokeWidth="2" vectorEffect="non-scaling-stroke" className={s.stroke} /> : null))}
       </svg>
       <p className="mt-1 flex flex-wrap gap-x-3 text-xs text-slate-600 dark:text-slate-300">

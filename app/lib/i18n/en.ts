@@ -308,6 +308,14 @@ export const en = {
   "dashboard.userNotFound": "No account uses {email}.",
   "dashboard.badTokenId": "Not a download link id.",
   "dashboard.badEmail": "Enter the account's email address.",
+  "alert.memory": "{subject} uses {value} (warning above {threshold}).",
+  "alert.error_rate": "{value} of recent downloads failed (warning above {threshold}).",
+  "alert.queue_backlog": "{value} analyses are waiting for a worker (warning above {threshold}).",
+  "alert.firing": "firing",
+  "alert.resolved": "resolved",
+  "duration.seconds": "{n} s",
+  "duration.minutes": "{n} min",
+  "duration.hours": "{h} h {m} min",
 } as const;
 
 export type MessageKey = keyof typeof en;

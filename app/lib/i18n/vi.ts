@@ -306,4 +306,12 @@ export const vi: Record<MessageKey, string> = {
   "dashboard.userNotFound": "Không có tài khoản nào dùng {email}.",
   "dashboard.badTokenId": "Đây không phải mã liên kết tải xuống.",
   "dashboard.badEmail": "Hãy nhập email của tài khoản.",
+  "alert.memory": "{subject} dùng {value} (ngưỡng cảnh báo {threshold}).",
+  "alert.error_rate": "{value} lượt tải gần đây thất bại (ngưỡng cảnh báo {threshold}).",
+  "alert.queue_backlog": "{value} lượt phân tích đang chờ tiến trình (ngưỡng cảnh báo {threshold}).",
+  "alert.firing": "đang báo",
+  "alert.resolved": "đã hết",
+  "duration.seconds": "{n} giây",
+  "duration.minutes": "{n} phút",
+  "duration.hours": "{h} giờ {m} phút",
 };
