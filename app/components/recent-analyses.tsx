@@ -1,4 +1,4 @@
-import { Link } from "@remix-run/react";
+import { Form, Link } from "@remix-run/react";
 import { useI18n } from "~/hooks/use-i18n";
 import { StatusPill } from "./status-pill";
 
@@ -8,6 +8,7 @@ type Recent = {
   status: "queued" | "active" | "completed" | "failed";
   title: string | null;
   thumbnail: string | null;
+  quickFormatId: string | null;
   createdAt: string;
 };
 
@@ -25,8 +26,8 @@ export function RecentAnalyses({ items }: { items: Recent[] }) {
       ) : (
         <ul className="divide-y divide-slate-200 overflow-hidden rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900" data-testid="recent-list">
           {items.map((item) => (
-            <li key={item.requestId}>
-              <Link to={`/analyze/${item.requestId}`} className="flex items-center gap-3 px-4 py-3 hover:bg-slate-50 dark:hover:bg-slate-800">
+            <li key={item.requestId} className="flex items-center hover:bg-slate-50 dark:hover:bg-slate-800">
+              <Link to={`/analyze/${item.requestId}`} className="flex min-w-0 flex-1 items-center gap-3 px-4 py-3">
                 {item.thumbnail ? (
                   <img src={item.thumbnail} alt="" className="h-10 w-16 shrink-0 rounded object-cover" loading="lazy" />
                 ) : (
@@ -36,10 +37,19 @@ export function RecentAnalyses({ items }: { items: Recent[] }) {
                 )}
                 <span className="min-w-0 flex-1">
                   <span className="block truncate font-medium">{item.title ?? item.url}</span>
-                  <span className="block truncate text-xs text-slate-500 dark:text-slate-400">{item.url}</span>
+                  <span className="block truncate text-xs text-slate-600 dark:text-slate-400">{item.url}</span>
                 </span>
                 <StatusPill status={item.status} />
               </Link>
+              {item.status === "completed" && item.quickFormatId ? (
+                // One click: a fresh link for the best format, shown on the analysis page.
+                <Form method="post" action={`/analyze/${item.requestId}`} className="pr-3">
+                  <input type="hidden" name="formatId" value={item.quickFormatId} />
+                  <button type="submit" className="rounded-md bg-brand-600 px-2.5 py-1.5 text-xs font-semibold text-white hover:bg-brand-700" aria-label={t("formats.downloadAria", { label: item.title ?? item.url })} data-testid="quick-download">
+                    {t("formats.download")}
+                  </button>
+                </Form>
+              ) : null}
             </li>
           ))}
         </ul>

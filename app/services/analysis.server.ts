@@ -116,6 +116,10 @@ export async function listRecentAnalyses({ userId, limit = 10 }: { userId: strin
       status: analysisRequests.status,
       title: sql<string | null>`${analysisRequests.result} ->> 'title'`,
       thumbnail: sql<string | null>`${analysisRequests.result} ->> 'thumbnail'`,
+      // The one-click choice: the best merge when there is one, else the first format.
+      quickFormatId: sql<string | null>`coalesce(
+        (select f ->> 'id' from jsonb_array_elements(${analysisRequests.result} -> 'formats') f where f ->> 'derived' = 'best' limit 1),
+        ${analysisRequests.result} -> 'formats' -> 0 ->> 'id')`,
       createdAt: analysisRequests.createdAt,
     })
     .from(analysisRequests)

@@ -32,7 +32,7 @@ async function signUp(page: Page) {
   await page.fill('input[name="email"]', uniqueEmail("e2e-analysis"));
   await page.fill('input[name="password"]', "a long password");
   await page.fill('input[name="confirmPassword"]', "a long password");
-  await page.click('button[type="submit"]');
+  await page.click('main button[type="submit"]');
   await page.waitForSelector('[data-testid="analyze-form"]');
 }
 

@@ -40,12 +40,12 @@ async function signUpLogOutLogIn(context: BrowserContext, label: string) {
 
   // A mistake first: the server (or, with JS, the client) explains it next to the field.
   await fill(page, { email, password: PASSWORD, confirmPassword: "something else" });
-  await page.click('button[type="submit"]');
+  await page.click('main button[type="submit"]');
   await expect.poll(() => page.textContent("body")).toContain("The two passwords do not match.");
   await screenshot(page, `${label}-2-signup-error`);
 
   await fill(page, { password: PASSWORD, confirmPassword: PASSWORD });
-  await page.click('button[type="submit"]');
+  await page.click('main button[type="submit"]');
   await page.waitForSelector("#recent-heading");
   expect(await page.getAttribute('[data-testid="account-link"]', "title")).toBe(email);
   await screenshot(page, `${label}-3-signed-in`);
@@ -56,12 +56,12 @@ async function signUpLogOutLogIn(context: BrowserContext, label: string) {
   await page.goto(`${app.baseUrl}/account`);
   await page.waitForURL(/\/login\?redirectTo=%2Faccount$/);
   await fill(page, { email, password: "not the password" });
-  await page.click('button[type="submit"]');
+  await page.click('main button[type="submit"]');
   await expect.poll(() => page.textContent("body")).toContain("That email and password do not match an account.");
   await screenshot(page, `${label}-4-login-error`);
 
   await fill(page, { email, password: PASSWORD });
-  await page.click('button[type="submit"]');
+  await page.click('main button[type="submit"]');
   await page.waitForURL(/\/account$/);
   expect(await page.textContent('[data-testid="tier"]')).toBe("Free");
   await screenshot(page, `${label}-5-account`);

@@ -36,7 +36,7 @@ async function signUpAdmin(page: Page) {
   await page.fill('input[name="email"]', ADMIN_EMAIL);
   await page.fill('input[name="password"]', PASSWORD);
   await page.fill('input[name="confirmPassword"]', PASSWORD);
-  await page.click('button[type="submit"]');
+  await page.click('main button[type="submit"]');
   await page.waitForSelector('[data-testid="analyze-form"]');
 }
 
@@ -98,7 +98,7 @@ describe("the operations dashboard in a real browser", () => {
     await page.goto(`${app.baseUrl}/login?redirectTo=/dashboard`);
     await page.fill('input[name="email"]', ADMIN_EMAIL);
     await page.fill('input[name="password"]', PASSWORD);
-    await page.click('button[type="submit"]');
+    await page.click('main button[type="submit"]');
     await page.waitForURL(/\/dashboard$/);
     expect(await page.textContent(COUNT)).toBe("0");
     expect(await page.textContent('[data-testid="live-state"]')).toContain("Snapshot");

@@ -35,7 +35,7 @@ async function signUpAndAnalyse(page: Page, url: string) {
   await page.fill('input[name="email"]', uniqueEmail("e2e-download"));
   await page.fill('input[name="password"]', "a long password");
   await page.fill('input[name="confirmPassword"]', "a long password");
-  await page.click('button[type="submit"]');
+  await page.click('main button[type="submit"]');
   await page.waitForSelector('[data-testid="analyze-form"]');
   await page.fill('input[name="url"]', url);
   await page.click(SUBMIT);
