@@ -10,6 +10,9 @@ export default {
         brand: {
           50: "#fff1f2",
           100: "#ffe4e6",
+          // Light enough to read on the dark theme's slate-900/950 (WCAG AA).
+          300: "#fda4af",
+          400: "#fb7185",
           500: "#e11d48",
           600: "#be123c",
           700: "#9f1239",

@@ -54,7 +54,7 @@ export function AnalyzeForm({ lastResult, defaultUrl }: { lastResult?: Submissio
             <button
               type="button"
               onClick={paste}
-              className="absolute inset-y-1.5 right-1.5 rounded-md px-3 text-sm font-medium text-brand-700 hover:bg-brand-50 dark:text-brand-500 dark:hover:bg-slate-800"
+              className="absolute inset-y-1.5 right-1.5 rounded-md px-3 text-sm font-medium text-brand-700 hover:bg-brand-50 dark:text-brand-400 dark:hover:bg-slate-800"
             >
               {t("analyze.paste")}
             </button>

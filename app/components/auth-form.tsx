@@ -83,7 +83,7 @@ export function AuthForm({
       </Form>
       <p className="mt-6 text-sm text-slate-600 dark:text-slate-400">
         {t(footer.text)}{" "}
-        <Link to={footer.to} className="font-medium text-brand-700 underline dark:text-brand-500">
+        <Link to={footer.to} className="font-medium text-brand-700 underline dark:text-brand-400">
           {t(footer.linkLabel)}
         </Link>
       </p>

@@ -20,7 +20,8 @@ function Preferences({ theme }: { theme: Theme }) {
     <div className="flex items-center gap-1">
       <Form method="post" action="/preferences" reloadDocument>
         <input type="hidden" name="redirectTo" value={back} />
-        <button type="submit" name="lang" value={other} lang={other} className={pill} aria-label={`${t("prefs.language")}: ${LANGUAGE_NAMES[other]}`} data-testid="language-switch">
+        <button type="submit" name="lang" value={other} lang={other} className={pill} aria-label={`${other.toUpperCase()} – ${LANGUAGE_NAMES[other]}`}
+          title={`${t("prefs.language")}: ${LANGUAGE_NAMES[other]}`} data-testid="language-switch">
           {other.toUpperCase()}
         </button>
       </Form>

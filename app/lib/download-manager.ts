@@ -111,7 +111,7 @@ export function createDownload(options: DownloadOptions): DownloadJob {
     const now = performance.now();
     const elapsed = now - sample.at;
     const rate = ((snap.received - sample.received) * 1000) / elapsed;
-    // A moving average with a 1 s time constant, exact whatever the timer's jitter.
+    // A moving average with a 1 s time constant, weighted by the real interval so the timer's jitter doesn't skew it.
     const speed = snap.speed === 0 ? rate : snap.speed + (1 - Math.exp(-elapsed / 1000)) * (rate - snap.speed);
     sample = { at: now, received: snap.received };
     set({ speed });
@@ -305,6 +305,8 @@ async function opfsStore(): Promise<Store> {
   }
   const name = crypto.randomUUID();
   const handle = await dir.getFileHandle(name, { create: true });
+  // Fail here, where memory can still take over, rather than at the first write.
+  await (await handle.createWritable()).close();
   return {
     async writer(offset) {
       const stream = await handle.createWritable({ keepExistingData: true });

@@ -49,7 +49,7 @@ export default function Index() {
   const { user, recent, prefill } = useLoaderData<typeof loader>();
   const lastResult = useActionData<typeof action>();
   const { t } = useI18n();
-  const strong = "font-semibold text-brand-700 underline dark:text-brand-500";
+  const strong = "font-semibold text-brand-700 underline dark:text-brand-400";
   return (
     <section className="space-y-10">
       <div className="space-y-3">

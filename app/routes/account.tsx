@@ -64,7 +64,7 @@ export default function AccountPage() {
           value={
             <span className="flex items-center gap-3">
               <span data-testid="active-links">{f.number(account.activeLinks)}</span>
-              <Link to="/tokens" className="text-sm text-brand-700 underline dark:text-brand-500">
+              <Link to="/tokens" className="text-sm text-brand-700 underline dark:text-brand-400">
                 {t("account.manageLinks")}
               </Link>
             </span>

@@ -128,7 +128,7 @@ export default function AnalyzePage() {
                   .join(" · ")}
               </p>
               <div className="flex flex-wrap items-center gap-2 pt-1 text-sm">
-                <a href={analysis.result.webpageUrl || analysis.url} rel="noreferrer noopener" target="_blank" className="max-w-full truncate text-brand-700 underline dark:text-brand-500">
+                <a href={analysis.result.webpageUrl || analysis.url} rel="noreferrer noopener" target="_blank" className="max-w-full truncate text-brand-700 underline dark:text-brand-400">
                   {new URL(analysis.result.webpageUrl || analysis.url).hostname}
                 </a>
                 <CopyButton text={analysis.result.webpageUrl || analysis.url} label={t("analysis.copyLink")} done={t("analysis.copied")} />
@@ -145,7 +145,7 @@ export default function AnalyzePage() {
         </>
       ) : null}
 
-      <Link to="/" className="inline-block text-sm font-medium text-brand-700 underline dark:text-brand-500">
+      <Link to="/" className="inline-block text-sm font-medium text-brand-700 underline dark:text-brand-400">
         {t("analysis.another")}
       </Link>
     </section>

@@ -60,7 +60,7 @@ export default function TokensPage() {
       {tokens.length === 0 ? (
         <p className="rounded-xl border border-dashed border-slate-300 p-6 text-center text-slate-600 dark:border-slate-700 dark:text-slate-400">
           {t("tokens.empty")}{" "}
-          <Link to="/" className="font-semibold text-brand-700 underline dark:text-brand-500">
+          <Link to="/" className="font-semibold text-brand-700 underline dark:text-brand-400">
             {t("tokens.emptyAction")}
           </Link>{" "}
           {t("tokens.emptyRest")}

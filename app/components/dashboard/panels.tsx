@@ -128,7 +128,8 @@ function Table({ head, children, empty, testId }: { head: MessageKey[]; children
   const { t } = useI18n();
   if (!children.length) return <Empty>{t(empty)}</Empty>;
   return (
-    <div className={`${card} overflow-x-auto`}>
+    // Focusable so keyboard users can scroll a table wider than the screen.
+    <div className={`${card} overflow-x-auto`} tabIndex={0}>
       <table className="w-full text-sm" data-testid={testId}>
         <thead className="border-b border-slate-200 dark:border-slate-800">
           <tr>
