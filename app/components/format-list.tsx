@@ -25,7 +25,8 @@ export function formatName(format: MediaFormat, t: Translate) {
     audioKbps: (kbps) => t("formats.label.audioKbps", { kbps }),
     noSound: t("formats.label.noSound"),
   };
-  const prefix = format.derived === "best" ? `${t("formats.best")} · ` : format.derived === "audio" ? `${t("formats.audioOnly")} · ` : "";
+  // A derived audio choice is already labelled "Audio · M4A…": only the best merge needs naming.
+  const prefix = format.derived === "best" ? `${t("formats.best")} · ` : "";
   return `${prefix}${labelFor(format, words)}`;
 }
 

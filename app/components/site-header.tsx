@@ -67,8 +67,7 @@ export function SiteHeader({ user, wide = false, theme }: { user: HeaderUser; wi
                 {t("nav.links")}
               </Link>
               <Link to="/account" className={link} data-testid="account-link" title={user.email}>
-                <span className="sm:hidden">{t("nav.account")}</span>
-                <span className="hidden max-w-[14rem] truncate align-bottom sm:inline-block">{user.email}</span>
+                {t("nav.account")}
               </Link>
               <Form method="post" action="/logout">
                 <button type="submit" className="whitespace-nowrap rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">

@@ -5,7 +5,6 @@
  */
 export const en = {
   "app.name": "Tải Video Nhanh",
-  "app.tagline": "fast video downloads",
   "a11y.skip": "Skip to content",
   "nav.main": "Main",
   "nav.dashboard": "Dashboard",
@@ -19,7 +18,6 @@ export const en = {
   "prefs.theme.system": "System",
   "prefs.theme.light": "Light",
   "prefs.theme.dark": "Dark",
-  "prefs.save": "Apply",
   "footer.noStorage": "Nothing you download is stored on our server.",
 
   "meta.home.title": "Tải Video Nhanh: fast video downloads",
@@ -86,7 +84,6 @@ export const en = {
 
   "recent.heading": "Recent analyses",
   "recent.empty": "Nothing yet. Paste a link above to get started.",
-  "recent.open": "Open",
 
   "analysis.stage.queued": "Waiting for a free worker…",
   "analysis.stage.retrying": "The site did not answer; trying again…",
@@ -101,22 +98,17 @@ export const en = {
   "analysis.another": "← Analyse another link",
   "analysis.copyLink": "Copy page link",
   "analysis.copied": "Copied",
-  "analysis.quick": "Quick picks",
-  "analysis.bestPick": "Best quality",
-  "analysis.audioPick": "Sound only (M4A)",
 
   "formats.group.recommended": "Recommended",
   "formats.group.videoAudio": "Video with sound",
   "formats.group.video": "Video only (no sound)",
   "formats.group.audio": "Audio only",
   "formats.best": "Best quality",
-  "formats.audioOnly": "Sound only",
   "formats.sizeUnknown": "size unknown",
   "formats.resumable": "resumable download",
   "formats.converted": "converted while streaming",
   "formats.download": "Download",
   "formats.downloadAria": "Download {label}",
-  "formats.recommendedBadge": "Recommended",
   "formats.label.video": "Video",
   "formats.label.audio": "Audio",
   "formats.label.audioKbps": "Audio {kbps} kbps",
@@ -185,7 +177,6 @@ export const en = {
   "toast.signedIn": "Welcome back.",
   "toast.signedUp": "Your account is ready. Paste a link to begin.",
   "toast.signedOut": "You are signed out.",
-  "toast.preferences": "Preferences saved.",
   "toast.dismiss": "Dismiss",
 
   "error.title": "Error {status}",

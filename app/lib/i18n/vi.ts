@@ -3,7 +3,6 @@ import type { MessageKey } from "./en";
 /** Tiếng Việt: the same keys as en.ts, every one (the type makes a missing or extra key a compile error). */
 export const vi: Record<MessageKey, string> = {
   "app.name": "Tải Video Nhanh",
-  "app.tagline": "tải video thật nhanh",
   "a11y.skip": "Chuyển đến nội dung",
   "nav.main": "Chính",
   "nav.dashboard": "Bảng điều khiển",
@@ -17,7 +16,6 @@ export const vi: Record<MessageKey, string> = {
   "prefs.theme.system": "Theo hệ thống",
   "prefs.theme.light": "Sáng",
   "prefs.theme.dark": "Tối",
-  "prefs.save": "Áp dụng",
   "footer.noStorage": "Không tệp nào bạn tải được lưu trên máy chủ của chúng tôi.",
 
   "meta.home.title": "Tải Video Nhanh: tải video thật nhanh",
@@ -84,7 +82,6 @@ export const vi: Record<MessageKey, string> = {
 
   "recent.heading": "Phân tích gần đây",
   "recent.empty": "Chưa có gì. Hãy dán một liên kết ở trên để bắt đầu.",
-  "recent.open": "Mở",
 
   "analysis.stage.queued": "Đang chờ một tiến trình rảnh…",
   "analysis.stage.retrying": "Trang web chưa phản hồi; đang thử lại…",
@@ -99,22 +96,17 @@ export const vi: Record<MessageKey, string> = {
   "analysis.another": "← Phân tích liên kết khác",
   "analysis.copyLink": "Sao chép liên kết trang",
   "analysis.copied": "Đã sao chép",
-  "analysis.quick": "Chọn nhanh",
-  "analysis.bestPick": "Chất lượng tốt nhất",
-  "analysis.audioPick": "Chỉ âm thanh (M4A)",
 
   "formats.group.recommended": "Đề xuất",
   "formats.group.videoAudio": "Video có âm thanh",
   "formats.group.video": "Chỉ hình (không tiếng)",
   "formats.group.audio": "Chỉ âm thanh",
   "formats.best": "Chất lượng tốt nhất",
-  "formats.audioOnly": "Chỉ âm thanh",
   "formats.sizeUnknown": "chưa rõ dung lượng",
   "formats.resumable": "tải tiếp được khi gián đoạn",
   "formats.converted": "chuyển đổi trong lúc truyền",
   "formats.download": "Tải xuống",
   "formats.downloadAria": "Tải xuống {label}",
-  "formats.recommendedBadge": "Đề xuất",
   "formats.label.video": "Video",
   "formats.label.audio": "Âm thanh",
   "formats.label.audioKbps": "Âm thanh {kbps} kbps",
@@ -183,7 +175,6 @@ export const vi: Record<MessageKey, string> = {
   "toast.signedIn": "Chào mừng bạn quay lại.",
   "toast.signedUp": "Tài khoản đã sẵn sàng. Hãy dán một liên kết để bắt đầu.",
   "toast.signedOut": "Bạn đã đăng xuất.",
-  "toast.preferences": "Đã lưu tùy chọn.",
   "toast.dismiss": "Đóng",
 
   "error.title": "Lỗi {status}",
