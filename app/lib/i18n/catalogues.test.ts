@@ -55,6 +55,19 @@ describe("keys used in the code", () => {
     expect(unused).toEqual([]);
   });
 
+  it("words every error code the services and the download manager produce", () => {
+    const code = sources.map((s) => s.text).join("\n");
+    const codes = new Set([
+      ...[...code.matchAll(/ApiError\(\d+, "(\w+)"/g)].map((m) => m[1]),
+      ...[...code.matchAll(/AnalysisError\("(\w+)"/g)].map((m) => m[1]),
+      ...[...code.matchAll(/\bcode: "(\w+)"/g)].map((m) => m[1]),
+      ...[...code.matchAll(/fail\("(\w+)"/g)].map((m) => m[1]),
+    ]);
+    expect(codes.size).toBeGreaterThan(30);
+    const unworded = [...codes].filter((c) => !isMessageKey(`error.${c}`) && c !== "forbidden");
+    expect(unworded).toEqual([]);
+  });
+
   it("builds keys only from prefixes the catalogue has", () => {
     const prefixes = sources.flatMap(({ text }) => [...text.matchAll(/\bt\(`([\w.]+)\$\{/g)].map((m) => m[1]));
     expect(prefixes.length).toBeGreaterThan(0);
