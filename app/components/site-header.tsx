@@ -1,6 +1,7 @@
 import { Form, Link, useLocation } from "@remix-run/react";
 import { useI18n } from "~/hooks/use-i18n";
 import { LANGUAGE_NAMES, type Locale } from "~/lib/i18n";
+import { LogoutButton } from "./logout-button";
 
 type HeaderUser = { email: string; tier: "free" | "pro"; role: "user" | "admin" } | null;
 type Theme = "system" | "light" | "dark";
@@ -69,11 +70,7 @@ export function SiteHeader({ user, wide = false, theme }: { user: HeaderUser; wi
               <Link to="/account" className={link} data-testid="account-link" title={user.email}>
                 {t("nav.account")}
               </Link>
-              <Form method="post" action="/logout">
-                <button type="submit" className="whitespace-nowrap rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
-                  {t("nav.logout")}
-                </button>
-              </Form>
+              <LogoutButton className="px-3 py-1.5" />
             </>
           ) : (
             <>

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { LogoutButton } from "~/components/logout-button";
 import { useI18n } from "~/hooks/use-i18n";
 import { pageTitle } from "~/lib/page-title";
 import { requireUser } from "~/services/session.server";
@@ -74,11 +75,7 @@ export default function AccountPage() {
         {account.role === "admin" ? <Row label={t("account.role")} value={t("account.admin")} /> : null}
         <Row label={t("account.memberSince")} value={f.date(account.memberSince)} />
       </dl>
-      <Form method="post" action="/logout">
-        <button type="submit" className="rounded-md border border-slate-300 px-4 py-2 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
-          {t("nav.logout")}
-        </button>
-      </Form>
+      <LogoutButton className="px-4 py-2" />
     </section>
   );
 }
