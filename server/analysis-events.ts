@@ -17,7 +17,9 @@ export function relayAnalysisEvents(io: SocketServer) {
   const events = new QueueEvents(QUEUES.analysis, { connection: createBlockingRedis("tvn-analysis-events") });
   events.on("error", (err) => logger.warn({ err: err.message }, "analysis events error"));
 
-  const emit = (userId: string, update: AnalysisUpdate) => io.to(userRoom(userId)).emit("analysis:update", update);
+  // Every web process receives the queue's events: each tells only its own sockets (io.local),
+  // or the Redis adapter would deliver every update once per web process.
+  const emit = (userId: string, update: AnalysisUpdate) => io.local.to(userRoom(userId)).emit("analysis:update", update);
 
   events.on("progress", ({ jobId, data }) => {
     const progress = data as AnalysisProgress;

@@ -47,7 +47,8 @@ let io: SocketServer | undefined;
 const emitToUser: EmitToUser = (userId, event, ...args) => io?.to(userRoom(userId)).emit(event, ...args);
 const app = createApp({ getBuild: () => build, mode, emitToUser });
 const httpServer = createServer(app);
-io = attachSocketServer(httpServer);
+const sockets = attachSocketServer(httpServer);
+io = sockets.io;
 const streamAborts = subscribeToStreamAborts();
 const analysisEvents = relayAnalysisEvents(io);
 const stopDashboardFeed = startDashboardFeed(io);
@@ -64,7 +65,7 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   logger.info({ signal }, "web server shutting down");
   // io.close() also closes the http server, letting in-flight requests finish.
   stopDashboardFeed();
-  await io.close();
+  await sockets.close();
   await analysisEvents.close();
   await stopPublishing();
   streamAborts.disconnect();

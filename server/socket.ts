@@ -1,8 +1,10 @@
 import type { Server as HttpServer } from "node:http";
+import { createAdapter } from "@socket.io/redis-adapter";
 import { Server } from "socket.io";
 import { ADMIN_ROOM, userRoom } from "~/lib/rooms";
 import type { ClientToServerEvents, ServerToClientEvents } from "~/lib/socket-events";
 import { logger } from "~/services/logger.server";
+import { createBlockingRedis } from "~/services/redis.server";
 import { getUserIdFromCookie } from "~/services/session.server";
 import { getUserById } from "~/services/users.server";
 
@@ -16,6 +18,13 @@ export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents, Re
  */
 export function attachSocketServer(httpServer: HttpServer) {
   const io: SocketServer = new Server(httpServer, { serveClient: false, transports: ["websocket", "polling"] });
+  // Every web process shares rooms through Redis: an event emitted to a user's
+  // room in one process reaches that user's sockets on all of them.
+  const pub = createBlockingRedis("tvn-socket-pub");
+  const sub = pub.duplicate({ connectionName: "tvn-socket-sub" });
+  sub.on("error", (err) => logger.warn({ err: err.message, redis: "tvn-socket-sub" }, "redis error"));
+  io.adapter(createAdapter(pub, sub));
+  io.of("/").adapter.on("error", (err: Error) => logger.warn({ err: err.message }, "socket.io adapter error"));
 
   io.use(async (socket, next) => {
     try {
@@ -31,9 +40,16 @@ export function attachSocketServer(httpServer: HttpServer) {
     }
   });
 
+  /** Closes the sockets and the http server (letting requests finish), then the adapter's connections. */
+  const close = async () => {
+    await io.close();
+    pub.disconnect();
+    sub.disconnect();
+  };
+
   io.on("connection", (socket) => {
     void socket.join(socket.data.admin ? [userRoom(socket.data.userId), ADMIN_ROOM] : userRoom(socket.data.userId));
   });
 
-  return io;
+  return { io, close };
 }
