@@ -11,6 +11,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { io } from "socket.io-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { getFreePort, waitForExit } from "../../scripts/lib/services";
+import { ensureMediaFixtures } from "../fixtures/media";
+import { startOrigin } from "../fixtures/origin";
 import { startApp } from "../support/app";
 import { Client, uniqueEmail } from "../support/http";
 
@@ -53,14 +55,14 @@ async function waitForGone(pids: number[], timeoutMs: number) {
 }
 
 /** The supervisor exactly as `npm start` runs it, on a data dir of its own, with no DATABASE_URL/REDIS_URL. */
-async function startSupervisor(existingDataDir?: string) {
+async function startSupervisor(existingDataDir?: string, extraEnv: Record<string, string> = {}) {
   const dataDir = existingDataDir ?? mkdtempSync(path.join(os.tmpdir(), "tvn-supervisor-"));
   if (!existingDataDir) {
     execFileSync("chmod", ["755", dataDir]);
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   }
   const port = await getFreePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, TVN_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info" };
+  const env: NodeJS.ProcessEnv = { ...process.env, TVN_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", ...extraEnv };
   for (const key of ["DATABASE_URL", "REDIS_URL", "NODE_ENV", "SESSION_SECRET", "STREAM_TOKEN_SECRET"]) delete env[key];
   const logs: string[] = [];
   const supervisor = spawn(process.execPath, ["--import", "tsx", "scripts/run.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -133,6 +135,26 @@ describe("npm start's supervisor", () => {
     } finally {
       second.supervisor.kill("SIGINT");
       await waitForExit(second.supervisor, 30_000);
+    }
+  });
+
+  it("passes the end-to-end smoke script (scripts/test-streaming.sh) against its own Postgres and Redis", async () => {
+    const origin = await startOrigin(await ensureMediaFixtures());
+    const { supervisor, baseUrl } = await startSupervisor(undefined, { ALLOW_PRIVATE_NETWORKS: "true" });
+    try {
+      const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+        const script = spawn("bash", ["scripts/test-streaming.sh", baseUrl, origin.url("mp4")], { stdio: ["ignore", "pipe", "pipe"] });
+        let output = "";
+        script.stdout.on("data", (c: Buffer) => (output += c.toString()));
+        script.stderr.on("data", (c: Buffer) => (output += c.toString()));
+        script.on("close", (code) => resolve({ code, output }));
+      });
+      expect(result.output).toContain("8 passed, 0 failed");
+      expect(result.code).toBe(0);
+    } finally {
+      supervisor.kill("SIGINT");
+      await waitForExit(supervisor, 30_000);
+      await origin.close();
     }
   });
 
