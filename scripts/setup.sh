@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup: installs what is missing and nothing else.
 #   - Debian packages: yt-dlp, ffmpeg, postgresql, redis-server, chromium,
-#     and with --test also prometheus (the tests check metrics with its promtool)
+#     and with --test also prometheus and docker-compose (the tests check the metrics
+#     output with promtool and the compose file with `docker-compose config`)
 #     (as root through apt-get; otherwise it prints the apt line and stops)
 #   - npm packages from package-lock.json when node_modules is stale
 set -euo pipefail
@@ -17,6 +18,7 @@ have chromium || missing+=(chromium)
 have setpriv || missing+=(util-linux)
 if [[ "${1:-}" == "--test" ]]; then
   have promtool || missing+=(prometheus)
+  have docker-compose || missing+=(docker-compose)
 fi
 
 if ((${#missing[@]})); then
