@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { startApp } from "../tests/support/app";
 import { signedUpClient } from "../tests/support/http";
-import { arg, percentile, startBenchServices } from "./support";
+import { arg, percentile, printTable, startBenchServices } from "./support";
 
 const REQUESTS = arg("requests", 300);
 const SAMPLES = arg("samples", 100);
@@ -63,16 +63,18 @@ try {
   const [{ bytes }] = await sql<{ bytes: number }[]>`select avg(pg_column_size(data) + 24 + 8 + 8)::int as bytes from metric_samples`;
   const perDay = (86_400 / 5) * bytes;
 
-  const row = (name: string, times: number[], note = "") =>
-    `| ${name} | ${percentile(times, 50).toFixed(1)} ms | ${percentile(times, 99).toFixed(1)} ms | ${(percentile(times, 50) / percentile(floor, 50)).toFixed(1)}× | ${note} |`;
-  console.log(`\nmonitoring benchmark — ${os.cpus().length} cores, node ${process.version}, ${REQUESTS} sequential requests each`);
-  console.log("| measure | p50 | p99 | p50 ÷ static file | note |");
-  console.log("| --- | --- | --- | --- | --- |");
-  console.log(row("static file (baseline)", floor, "public/favicon.svg through the same server"));
-  console.log(row("GET /api/monitoring/health", health, "Postgres + Redis round trips, worker count"));
-  console.log(row("GET /api/monitoring/metrics (JSON)", json, "every process' report, counters, queues, latency query"));
-  console.log(row("GET /metrics (Prometheus)", prom, `${(promSize / 1024).toFixed(0)} KB of text`));
-  console.log(row("one performance sample", sampleTimes, "read + insert + alert check, in a worker"));
+  const row = (measure: string, times: number[]) => ({
+    measure: `${measure}, p50 / p99`,
+    figure: `${percentile(times, 50).toFixed(1)} / ${percentile(times, 99).toFixed(1)} ms`,
+    ratio: `${(percentile(times, 50) / percentile(floor, 50)).toFixed(1)} × static file`,
+  });
+  printTable(`monitoring benchmark — ${os.cpus().length} cores, node ${process.version}, ${REQUESTS} sequential requests each`, [
+    row("static file through the same server (baseline)", floor),
+    row("GET /api/monitoring/health", health),
+    row("GET /api/monitoring/metrics (JSON)", json),
+    row(`GET /metrics (Prometheus, ${(promSize / 1024).toFixed(0)} KB)`, prom),
+    row("one performance sample (worker)", sampleTimes),
+  ]);
   console.log(`\nsampler storage: ${bytes} B per row ≈ ${(perDay / 1024 / 1024).toFixed(1)} MB per day at the default 5 s, kept METRICS_RETENTION_HOURS (24 h).`);
   console.log(`sampler CPU at the default 5 s: ${(percentile(sampleTimes, 50) / 5000 * 100).toFixed(2)} % of one core (p50 time per sample ÷ interval, an upper bound: most of it is waiting on Redis and Postgres).`);
 } finally {

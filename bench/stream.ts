@@ -20,7 +20,7 @@ import { promisify } from "node:util";
 import { getFreePort } from "../scripts/lib/services";
 import { startApp } from "../tests/support/app";
 import { signedUpClient } from "../tests/support/http";
-import { arg, percentile, startBenchServices } from "./support";
+import { arg, percentile, printTable, startBenchServices } from "./support";
 
 const run = promisify(execFile);
 const SIZE_MB = arg("size-mb", 1024);
@@ -120,20 +120,31 @@ try {
   slow.forEach((c) => c.kill("SIGKILL"));
   await app.stop();
 
-  const rows: Array<[string, string, string]> = [
-    ["curl straight from the origin (machine limit)", `${originMBs.toFixed(0)} MB/s`, "1.00"],
-    ["bare Node http proxy (baseline)", `${bareProxyMBs.toFixed(0)} MB/s`, (bareProxyMBs / originMBs).toFixed(2)],
-    ["direct path (token, slot, progress, accounting)", `${directMBs.toFixed(0)} MB/s`, `${(directMBs / bareProxyMBs).toFixed(2)} × proxy, ${(directMBs / originMBs).toFixed(2)} × origin`],
-    ["bare ffmpeg audio extraction > /dev/null", `${median(bareFfmpeg).toFixed(2)} s`, "1.00"],
-    ["bare Node server piping ffmpeg (baseline)", `${median(barePipeSamples).toFixed(2)} s`, (median(bareFfmpeg) / median(barePipeSamples)).toFixed(2)],
-    ["pipe path (same conversion)", `${median(pipeSamples).toFixed(2)} s`, `${(median(barePipeSamples) / median(pipeSamples)).toFixed(2)} × bare pipe`],
-    ["TTFB direct path p50 / p99", `${percentile(ttfb, 50).toFixed(1)} / ${percentile(ttfb, 99).toFixed(1)} ms`, ""],
-    ["web RSS idle → 100 slow clients", `${rssBefore.toFixed(0)} → ${rssDuring.toFixed(0)} MB`, `+${(rssDuring - rssBefore).toFixed(0)} MB`],
-  ];
-  console.log(`\nstream benchmark — ${os.cpus().length} cores, node ${process.version}, ${SIZE_MB} MB fixture, median of ${RUNS}`);
-  console.log("| measure | figure | ratio |");
-  console.log("| --- | --- | --- |");
-  for (const [name, figure, ratio] of rows) console.log(`| ${name} | ${figure} | ${ratio} |`);
+  const directRatio = directMBs / bareProxyMBs;
+  const pipeRatio = median(barePipeSamples) / median(pipeSamples);
+  const growth = rssDuring - rssBefore;
+  printTable(`stream benchmark — ${os.cpus().length} cores, node ${process.version}, ${SIZE_MB} MB fixture, median of ${RUNS}`, [
+    { measure: "curl straight from the origin (machine limit)", figure: `${originMBs.toFixed(0)} MB/s`, ratio: "1.00" },
+    { measure: "bare Node http proxy (baseline)", figure: `${bareProxyMBs.toFixed(0)} MB/s`, ratio: `${(bareProxyMBs / originMBs).toFixed(2)} × origin` },
+    {
+      measure: "direct path (token, slot, progress, accounting)",
+      figure: `${directMBs.toFixed(0)} MB/s`,
+      ratio: `${directRatio.toFixed(2)} × proxy, ${(directMBs / originMBs).toFixed(2)} × origin`,
+      target: "≥ 0.9 × proxy",
+      met: directRatio >= 0.9,
+    },
+    { measure: "bare ffmpeg audio extraction > /dev/null", figure: `${median(bareFfmpeg).toFixed(2)} s`, ratio: "1.00" },
+    { measure: "bare Node server piping ffmpeg (baseline)", figure: `${median(barePipeSamples).toFixed(2)} s`, ratio: `${(median(bareFfmpeg) / median(barePipeSamples)).toFixed(2)} × bare ffmpeg` },
+    { measure: "pipe path (same conversion)", figure: `${median(pipeSamples).toFixed(2)} s`, ratio: `${pipeRatio.toFixed(2)} × bare pipe`, target: "≥ 0.9 × bare pipe", met: pipeRatio >= 0.9 },
+    {
+      measure: "TTFB direct path p50 / p99",
+      figure: `${percentile(ttfb, 50).toFixed(1)} / ${percentile(ttfb, 99).toFixed(1)} ms`,
+      ratio: "",
+      target: "p50 ≤ 25 ms",
+      met: percentile(ttfb, 50) <= 25,
+    },
+    { measure: "web RSS idle → 100 slow clients", figure: `${rssBefore.toFixed(0)} → ${rssDuring.toFixed(0)} MB`, ratio: `+${growth.toFixed(0)} MB`, target: "≤ +150 MB", met: growth <= 150 },
+  ]);
 } finally {
   for (const child of helpers) child.kill("SIGTERM");
   await services.stop();

@@ -1,5 +1,5 @@
 /** What every benchmark needs: private Postgres + Redis for the run, and percentiles. */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -33,3 +33,20 @@ export const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
+
+/** One line of a benchmark's table; `met` says whether the figure reaches the issue's target. */
+export type BenchRow = { measure: string; figure: string; ratio: string; target?: string; met?: boolean };
+
+/**
+ * Prints a benchmark's table (markdown). When run from `npm run bench`
+ * (BENCH_ROWS_FILE set) the rows are also appended there as JSON lines, so
+ * bench/all.ts can gather every benchmark into one table.
+ */
+export function printTable(title: string, rows: BenchRow[]) {
+  console.log(`\n${title}`);
+  console.log("| measure | figure | ratio | target |");
+  console.log("| --- | --- | --- | --- |");
+  for (const r of rows) console.log(`| ${r.measure} | ${r.figure} | ${r.ratio} | ${r.target ? `${r.target} ${r.met ? "✓" : "✗"}` : ""} |`);
+  const file = process.env.BENCH_ROWS_FILE;
+  if (file) appendFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+}

@@ -5,8 +5,7 @@ import { ADMIN_ROOM, userRoom } from "~/lib/rooms";
 import type { ClientToServerEvents, ServerToClientEvents } from "~/lib/socket-events";
 import { logger } from "~/services/logger.server";
 import { createBlockingRedis } from "~/services/redis.server";
-import { getUserIdFromCookie } from "~/services/session.server";
-import { getUserById } from "~/services/users.server";
+import { getUserFromCookie } from "~/services/session.server";
 
 export type SocketData = { userId: string; admin: boolean };
 export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -28,8 +27,7 @@ export function attachSocketServer(httpServer: HttpServer) {
 
   io.use(async (socket, next) => {
     try {
-      const userId = await getUserIdFromCookie(socket.handshake.headers.cookie);
-      const user = userId ? await getUserById(userId) : null;
+      const user = await getUserFromCookie(socket.handshake.headers.cookie);
       if (!user) return next(new Error("unauthorized"));
       socket.data.userId = user.id;
       socket.data.admin = user.role === "admin";

@@ -8,7 +8,8 @@ export type AnalysisUpdate = {
   progress: number;
 };
 
-export type StreamProgress = { tokenId: string; bytes: number; total: number | null; speed: number; eta: number | null };
+/** `sentAt` (ms since the epoch) lets a client tell how fresh a report is. */
+export type StreamProgress = { tokenId: string; bytes: number; total: number | null; speed: number; eta: number | null; sentAt: number };
 export type StreamEnd = { tokenId: string; status: "completed" | "aborted" | "failed"; bytes: number };
 
 export type ServerToClientEvents = {

@@ -3,10 +3,10 @@ import { createCookie, createSessionStorage, redirect } from "@remix-run/node";
 import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
-import { sessions } from "~/db/schema";
+import { sessions, users } from "~/db/schema";
 import { safeRedirect } from "~/lib/safe-redirect";
 import { redirectWithToast, type Toast } from "./toast.server";
-import { getUserById, type PublicUser } from "./users.server";
+import { publicUserColumns, type PublicUser } from "./users.server";
 
 type SessionData = { userId: string; ip?: string; userAgent?: string };
 
@@ -59,18 +59,24 @@ const storage = createSessionStorage<SessionData>({
   },
 });
 
-export function getSession(cookieHeader: string | null | undefined) {
-  return storage.getSession(cookieHeader);
+/**
+ * The signed-in user from a Cookie header: the cookie carries the session id;
+ * one query finds a live session and its user (every signed-in request pays it).
+ */
+export async function getUserFromCookie(cookieHeader: string | null | undefined): Promise<PublicUser | null> {
+  const sessionId: unknown = await sessionCookie.parse(cookieHeader ?? null);
+  if (typeof sessionId !== "string" || !sessionId) return null;
+  const [user] = await db
+    .select(publicUserColumns)
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
+    .limit(1);
+  return user ?? null;
 }
 
-export async function getUserIdFromCookie(cookieHeader: string | null | undefined) {
-  const session = await getSession(cookieHeader);
-  return session.get("userId") ?? null;
-}
-
-export async function getUser(request: Request): Promise<PublicUser | null> {
-  const userId = await getUserIdFromCookie(request.headers.get("Cookie"));
-  return userId ? getUserById(userId) : null;
+export function getUser(request: Request): Promise<PublicUser | null> {
+  return getUserFromCookie(request.headers.get("Cookie"));
 }
 
 function loginRedirect(request: Request) {
@@ -115,7 +121,7 @@ export async function createUserSession({
 }
 
 export async function logout(request: Request) {
-  const session = await getSession(request.headers.get("Cookie"));
+  const session = await storage.getSession(request.headers.get("Cookie"));
   const secure = isSecureRequest(request);
   const cookie = await storage.destroySession(session, { secure });
   return redirectWithToast("/", { kind: "info", key: "toast.signedOut" }, { secure, headers: [cookie] });

@@ -271,7 +271,7 @@ function countedBody({ source, total, tokenId, onProgress }: { source: Readable;
     lastEmit = now;
     lastBytes = bytes;
     const eta = total && speed > 0 ? Math.max(0, Math.round((total - bytes) / speed)) : null;
-    onProgress({ tokenId, bytes, total, speed, eta });
+    onProgress({ tokenId, bytes, total, speed, eta, sentAt: now });
   };
   const body = new Transform({
     highWaterMark: config.STREAM_BUFFER_SIZE,

@@ -6,7 +6,7 @@ import { users, type User } from "~/db/schema";
 
 export type PublicUser = Pick<User, "id" | "email" | "tier" | "role" | "createdAt">;
 
-const publicColumns = {
+export const publicUserColumns = {
   id: users.id,
   email: users.email,
   tier: users.tier,
@@ -36,7 +36,7 @@ export async function createUser({ email, password }: { email: string; password:
     .insert(users)
     .values({ email: normalised, passwordHash, role: roleFor(normalised) })
     .onConflictDoNothing({ target: users.email })
-    .returning(publicColumns);
+    .returning(publicUserColumns);
   if (!user) throw new EmailTakenError();
   return user;
 }
@@ -45,7 +45,7 @@ export async function createUser({ email, password }: { email: string; password:
 export async function verifyLogin({ email, password }: { email: string; password: string }) {
   const normalised = normaliseEmail(email);
   const [row] = await db
-    .select({ ...publicColumns, passwordHash: users.passwordHash })
+    .select({ ...publicUserColumns, passwordHash: users.passwordHash })
     .from(users)
     .where(eq(users.email, normalised))
     .limit(1);
@@ -65,14 +65,9 @@ export async function verifyLogin({ email, password }: { email: string; password
   return user;
 }
 
-export async function getUserById(id: string): Promise<PublicUser | null> {
-  const [user] = await db.select(publicColumns).from(users).where(eq(users.id, id)).limit(1);
-  return user ?? null;
-}
-
 /** Admins change plans by email; null when no account has it. */
 export async function setUserTier({ email, tier }: { email: string; tier: User["tier"] }): Promise<PublicUser | null> {
-  const [user] = await db.update(users).set({ tier }).where(eq(users.email, normaliseEmail(email))).returning(publicColumns);
+  const [user] = await db.update(users).set({ tier }).where(eq(users.email, normaliseEmail(email))).returning(publicUserColumns);
   return user ?? null;
 }
 

@@ -17,7 +17,8 @@ async function compose(args: string[], env: Record<string, string>) {
   copyFileSync(".env.example", path.join(dir, ".env"));
   appendFileSync(path.join(dir, ".env"), Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(""));
   return run("docker-compose", ["-f", path.resolve("docker-compose.yml"), "--project-directory", dir, "--env-file", path.join(dir, ".env"), ...args], {
-    env: { PATH: process.env.PATH },
+    // Only PATH: variables from the test run must not leak into the substitution.
+    env: { PATH: process.env.PATH, NODE_ENV: "test" },
   });
 }
 

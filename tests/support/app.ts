@@ -18,7 +18,9 @@ export type RunningApp = {
 };
 
 function spawnNode(entry: string, env: NodeJS.ProcessEnv, sink: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], { env, stdio: ["ignore", "pipe", "pipe"] });
+  // TVN_NODE_ARGS: extra flags for these processes (benchmarks profile with --cpu-prof).
+  const extra = env.TVN_NODE_ARGS ? env.TVN_NODE_ARGS.split(" ") : [];
+  const child = spawn(process.execPath, [...extra, "--import", "tsx", entry], { env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.on("data", (chunk: Buffer) => sink.push(chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => sink.push(chunk.toString()));
   return child;
