@@ -24,7 +24,7 @@ import { arg, percentile, printTable, startBenchServices } from "./support";
 
 const run = promisify(execFile);
 const SIZE_MB = arg("size-mb", 1024);
-const RUNS = arg("runs", 3);
+const RUNS = arg("runs", 5);
 
 const median = (values: number[]) => percentile(values, 50);
 
