@@ -118,10 +118,11 @@ describe("media fixtures", () => {
 
       const manifest = path.join(dir, "manifest.json");
       const before = (await fs.stat(manifest)).mtimeMs;
-      const started = performance.now();
+      const clipBefore = (await fs.stat(first.files.mp4.file)).mtimeMs;
       expect(await ensureMediaFixtures(dir)).toEqual(first);
-      expect(performance.now() - started).toBeLessThan(500);
+      // Served from the cache: nothing was written again.
       expect((await fs.stat(manifest)).mtimeMs).toBe(before);
+      expect((await fs.stat(first.files.mp4.file)).mtimeMs).toBe(clipBefore);
     } finally {
       await fs.rm(parent, { recursive: true, force: true });
     }
@@ -286,9 +287,8 @@ describe("origin", () => {
     const own = await startOrigin(fixtures);
     const hanging = rawRequest("/hang", "GET", own.port);
     await waitFor(() => own.requests === 1);
-    const started = performance.now();
+    // close() must not wait for the request that never gets an answer (a hang fails the test by its timeout).
     await own.close();
-    expect(performance.now() - started).toBeLessThan(1000);
     await expect(hanging).rejects.toThrow();
   });
 
@@ -306,9 +306,8 @@ describe("origin", () => {
       // 0.6 s at the rate, plus the chunk that goes out at once and one in flight.
       expect(received).toBeLessThan(rate * 0.6 + rate / 5 + 16 * 1024);
     } finally {
-      const started = performance.now();
+      // The walked-away client's connection does not keep close() waiting.
       await own.close();
-      expect(performance.now() - started).toBeLessThan(1000);
     }
   });
 });
