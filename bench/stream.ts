@@ -93,7 +93,6 @@ try {
   const largePath = new URL(large).pathname;
   const [originRuns, proxyRuns, directRuns] = await throughputs([large, `${proxy.url}${largePath}`, directUrl]);
   const [originMBs, bareProxyMBs, directMBs] = [originRuns, proxyRuns, directRuns].map(median);
-  if (process.env.BENCH_VERBOSE) console.error({ originRuns, proxyRuns, directRuns });
 
   // Pipe path: the audio-only conversion of the small clip, repeated, and remuxing of the large file.
   const pipePort = await getFreePort();

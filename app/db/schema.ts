@@ -64,7 +64,8 @@ export const analysisRequests = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true }),
     durationMs: integer("duration_ms"),
   },
-  (t) => [index("analysis_requests_user_created_idx").on(t.userId, t.createdAt)],
+  // finished_at: monitoring reads the last hour's latencies and the latest failures every few seconds.
+  (t) => [index("analysis_requests_user_created_idx").on(t.userId, t.createdAt), index("analysis_requests_finished_idx").on(t.finishedAt)],
 );
 
 export const deliveryEnum = pgEnum("delivery", ["direct", "pipe"]);

@@ -65,7 +65,7 @@ export function eventLoopLagMs() {
 let lastCpu = process.cpuUsage();
 let lastCpuAt = performance.now();
 
-export function currentProcessStats(): ProcessStats {
+function currentProcessStats(): ProcessStats {
   const now = performance.now();
   const cpu = process.cpuUsage(lastCpu);
   const elapsedMs = now - lastCpuAt;

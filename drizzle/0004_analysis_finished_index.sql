@@ -1,0 +1,1 @@
+CREATE INDEX "analysis_requests_finished_idx" ON "analysis_requests" USING btree ("finished_at");
