@@ -5,6 +5,8 @@
  * @type {import('@remix-run/dev').AppConfig}
  */
 export default {
+  // The custom server is compiled with the app into build/index.js: one copy of every module.
+  server: "server/index.ts",
   ignoredRouteFiles: ["**/.*", "**/*.test.{ts,tsx}"],
   serverModuleFormat: "esm",
   tailwind: true,

@@ -5,7 +5,7 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { NonceProvider } from "~/lib/nonce";
-import { logger } from "~/services/logger.server";
+import { logger } from "~/platform/index.server";
 
 export const streamTimeout = 5_000;
 

@@ -18,9 +18,8 @@ import { Toaster } from "~/components/toaster";
 import { useI18n } from "~/hooks/use-i18n";
 import { translate } from "~/lib/i18n";
 import { useNonce } from "~/lib/nonce";
-import { getPreferences } from "~/services/preferences.server";
-import { getUser } from "~/services/session.server";
-import { takeToast } from "~/services/toast.server";
+import { getUser } from "~/accounts/index.server";
+import { getPreferences, takeToast } from "~/web/index.server";
 import stylesheet from "~/tailwind.css";
 
 export const links: LinksFunction = () => [

@@ -1,5 +1,5 @@
 import "@remix-run/node";
-import type { EmitToUser } from "~/services/streaming.server";
+import type { EmitToUser } from "~/lib/socket-events";
 
 declare module "@remix-run/node" {
   interface AppLoadContext {

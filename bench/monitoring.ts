@@ -21,8 +21,8 @@ const METRICS_TOKEN = randomBytes(24).toString("hex");
 
 const services = await startBenchServices("monitoring");
 // The sampler runs in this process, as a worker would: config is read at import, so after the env is set.
-const { recordSample } = await import("../app/services/maintenance.server");
-const { closeRedis } = await import("../app/services/redis.server");
+const { recordSample } = await import("../app/monitoring/maintenance.server");
+const { closeRedis } = await import("../app/platform/index.server");
 const { closeDatabase } = await import("../app/db/client.server");
 
 const app = await startApp({ env: { METRICS_TOKEN, API_RATE_LIMIT_PER_MINUTE: "100000", AUTH_RATE_LIMIT_PER_IP: "100000" } });

@@ -102,10 +102,12 @@ try {
 
 const node = process.execPath;
 if (dev) {
-  startApp("web", path.join(root, "node_modules/.bin/remix"), ["dev", "--manual", "-c", `${node} --import tsx server/index.ts`]);
+  // The dev server rebuilds build/index.js on change and restarts the web process on it;
+  // the worker reloads from source (tsx watch).
+  startApp("web", path.join(root, "node_modules/.bin/remix"), ["dev", "-c", `${node} build/index.js`]);
   startApp("worker", node, ["--import", "tsx", "--watch", "workers/index.ts"]);
 } else {
-  startApp("web", node, ["--import", "tsx", "server/index.ts"]);
-  startApp("worker", node, ["--import", "tsx", "workers/index.ts"]);
+  startApp("web", node, ["build/index.js"]);
+  startApp("worker", node, ["build/worker.js"]);
 }
 say(`web on http://localhost:${env.PORT ?? 3000} (${env.NODE_ENV}); Ctrl-C stops everything`);

@@ -1,3 +1,3 @@
-import { startProcess } from "~/services/process.server";
+import { startProcess } from "~/platform/process.server";
 
 await startProcess("web", () => import("./boot"));

@@ -2,8 +2,8 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createReadableStreamFromReadable, createRequestHandler as createRemixHandler, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
-import { logger } from "~/services/logger.server";
-import { nodeBodyOf } from "~/services/node-body.server";
+import { logger } from "~/platform/index.server";
+import { nodeBodyOf } from "~/web/index.server";
 
 /**
  * Express ⇄ Remix, like @remix-run/express but with backpressure on the way

@@ -3,12 +3,9 @@ import closeWithGrace from "close-with-grace";
 import { config } from "~/config.server";
 import { closeDatabase } from "~/db/client.server";
 import { runMigrations } from "~/db/migrate.server";
-import { processAnalysisJob } from "~/services/analysis.server";
-import { logger } from "~/services/logger.server";
-import { runMaintenanceJob } from "~/services/maintenance.server";
-import { startProcessStatsPublisher } from "~/services/process-stats.server";
-import { AnalysisJobSchema, type AnalysisJob, maintenanceJobs, maintenanceQueue, type MaintenanceJobName, QUEUES } from "~/services/queues.server";
-import { closeRedis, createBlockingRedis, redisReady } from "~/services/redis.server";
+import { ANALYSIS_QUEUE, type AnalysisJob, AnalysisJobSchema, processAnalysisJob } from "~/analysis/index.server";
+import { MAINTENANCE_QUEUE, type MaintenanceJobName, maintenanceJobs, maintenanceQueue, runMaintenanceJob, startProcessStatsPublisher } from "~/monitoring/index.server";
+import { closeRedis, createBlockingRedis, logger, redisReady } from "~/platform/index.server";
 
 // Jobs may touch any table: the schema must be current before the first one runs.
 await runMigrations(config.DATABASE_URL);
@@ -20,7 +17,7 @@ const lockDuration = config.JOB_LOCK_SECONDS * 1000;
 const metrics = { maxDataPoints: MetricsTime.ONE_WEEK };
 
 const analysis = new Worker<AnalysisJob>(
-  QUEUES.analysis,
+  ANALYSIS_QUEUE,
   (job, _token, signal) => {
     AnalysisJobSchema.parse(job.data);
     return processAnalysisJob(job, signal);
@@ -38,7 +35,7 @@ const analysis = new Worker<AnalysisJob>(
 );
 
 const maintenance = new Worker(
-  QUEUES.maintenance,
+  MAINTENANCE_QUEUE,
   async (job) => {
     const result = await runMaintenanceJob(job.name);
     logger[job.name === "sample-metrics" ? "debug" : "info"]({ job: job.name, ...result }, "maintenance job done");

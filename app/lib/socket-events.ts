@@ -21,3 +21,6 @@ export type ServerToClientEvents = {
 };
 
 export type ClientToServerEvents = Record<string, never>;
+
+/** Emits a typed event to every socket of one user, on whichever web process holds them. */
+export type EmitToUser = <E extends keyof ServerToClientEvents>(userId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>) => void;

@@ -6,10 +6,10 @@ import { AnalyzeForm } from "~/components/analyze-form";
 import { RecentAnalyses } from "~/components/recent-analyses";
 import { useI18n } from "~/hooks/use-i18n";
 import { AnalyzeFormSchema } from "~/lib/media-url";
-import { listRecentAnalyses, requestAnalysis } from "~/services/analysis.server";
-import { ApiError } from "~/services/api.server";
-import { requestTranslator } from "~/services/messages.server";
-import { getUser } from "~/services/session.server";
+import { getUser } from "~/accounts/index.server";
+import { listRecentAnalyses, requestAnalysis } from "~/analysis/index.server";
+import { AppError } from "~/platform/index.server";
+import { requestTranslator, statusOf } from "~/web/index.server";
 
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -37,9 +37,9 @@ export async function action({ request }: ActionFunctionArgs) {
     const analysis = await requestAnalysis({ user, url: submission.value.url });
     throw redirect(`/analyze/${analysis.requestId}`);
   } catch (err) {
-    if (err instanceof ApiError) {
+    if (err instanceof AppError) {
       const { explain } = await requestTranslator(request);
-      return data(submission.reply({ formErrors: [explain(err)] }), { status: err.status });
+      return data(submission.reply({ formErrors: [explain(err)] }), { status: statusOf(err), headers: err.headers });
     }
     throw err;
   }

@@ -4,9 +4,8 @@ import type { ReactNode } from "react";
 import { LogoutButton } from "~/components/logout-button";
 import { useI18n } from "~/hooks/use-i18n";
 import { pageTitle } from "~/lib/page-title";
-import { requireUser } from "~/services/session.server";
-import { activeStreamCount } from "~/services/stream-slots.server";
-import { dailyQuota, listActiveTokens } from "~/services/stream-tokens.server";
+import { requireUser } from "~/accounts/index.server";
+import { activeStreamCount, dailyQuota, listActiveTokens } from "~/downloads/index.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.account");
 

@@ -13,11 +13,11 @@ import { formatDuration } from "~/lib/formats";
 import { errorMessage, isMessageKey } from "~/lib/i18n";
 import { pageTitle } from "~/lib/page-title";
 import type { AnalysisUpdate } from "~/lib/socket-events";
-import { getAnalysis, toView } from "~/services/analysis.server";
-import { ApiError } from "~/services/api.server";
-import { requestTranslator } from "~/services/messages.server";
-import { requireUser } from "~/services/session.server";
-import { createStreamToken } from "~/services/stream-tokens.server";
+import { requireUser } from "~/accounts/index.server";
+import { getAnalysis, toView } from "~/analysis/index.server";
+import { createStreamToken } from "~/downloads/index.server";
+import { AppError } from "~/platform/index.server";
+import { requestTranslator, statusOf } from "~/web/index.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches }) => pageTitle(matches, "meta.analyzing", data?.result?.title);
 
@@ -40,7 +40,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const format = row?.result?.formats.find((f) => f.id === formatId);
     return { download: { ...created, label: format ? formatName(format, t) : formatId, delivery: format?.delivery ?? "pipe", fileName: downloadFileName(row?.result?.title ?? "video", format?.ext ?? "bin") }, error: null };
   } catch (err) {
-    if (err instanceof ApiError) return data({ download: null, error: explain(err) }, { status: err.status });
+    if (err instanceof AppError) return data({ download: null, error: explain(err) }, { status: statusOf(err), headers: err.headers });
     throw err;
   }
 }

@@ -1,10 +1,10 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { json } from "@remix-run/node";
-import { apiRoute, requireApiAdmin } from "~/services/api.server";
-import { queueReports } from "~/services/monitoring.server";
+import { requireApiAdmin } from "~/accounts/index.server";
+import { queueReports } from "~/monitoring/index.server";
+import { apiRoute } from "~/web/index.server";
 
 export const loader = ({ request }: LoaderFunctionArgs) =>
   apiRoute(async () => {
     await requireApiAdmin(request, { metricsToken: true });
-    return json({ queues: await queueReports() }, { headers: { "Cache-Control": "no-store" } });
+    return Response.json({ queues: await queueReports() }, { headers: { "Cache-Control": "no-store" } });
   });

@@ -1,11 +1,11 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { json } from "@remix-run/node";
-import { apiRoute, requireApiAdmin } from "~/services/api.server";
-import { statusReport } from "~/services/monitoring.server";
+import { requireApiAdmin } from "~/accounts/index.server";
+import { statusReport } from "~/monitoring/index.server";
+import { apiRoute } from "~/web/index.server";
 
 /** Version, uptime, tool versions and the effective configuration without its secrets. */
 export const loader = ({ request }: LoaderFunctionArgs) =>
   apiRoute(async () => {
     await requireApiAdmin(request, { metricsToken: true });
-    return json(await statusReport(), { headers: { "Cache-Control": "no-store" } });
+    return Response.json(await statusReport(), { headers: { "Cache-Control": "no-store" } });
   });

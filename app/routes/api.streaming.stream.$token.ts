@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { ApiError } from "~/services/api.server";
-import { openStream, refusedDownload } from "~/services/streaming.server";
+import { openStream, refusedDownload } from "~/downloads/index.server";
+import { AppError } from "~/platform/index.server";
 
 /**
  * The download URL. The token is the credential (no session needed), so a
@@ -12,7 +12,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   try {
     return await openStream({ token: params.token ?? "", request, clientIp: context.clientIp, emit: context.emitToUser });
   } catch (err) {
-    if (err instanceof ApiError) return refusedDownload(request, err);
+    if (err instanceof AppError) return refusedDownload(request, err);
     throw err;
   }
 }

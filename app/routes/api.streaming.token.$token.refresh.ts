@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { json } from "@remix-run/node";
-import { apiRoute, assertMethod, requireApiUser } from "~/services/api.server";
-import { findOwnedToken, refreshStreamToken } from "~/services/stream-tokens.server";
+import { requireApiUser } from "~/accounts/index.server";
+import { findOwnedToken, refreshStreamToken } from "~/downloads/index.server";
+import { apiRoute, assertMethod } from "~/web/index.server";
 
 /** POST → 201 with a new token and expiry; the old token is revoked. */
 export const action = ({ request, params }: ActionFunctionArgs) =>
@@ -10,5 +10,5 @@ export const action = ({ request, params }: ActionFunctionArgs) =>
     const user = await requireApiUser(request);
     const row = await findOwnedToken(params.token ?? "", user.id);
     const created = await refreshStreamToken({ tokenId: row.id, userId: user.id });
-    return json(created, { status: 201, headers: { "Cache-Control": "no-store" } });
+    return Response.json(created, { status: 201, headers: { "Cache-Control": "no-store" } });
   });

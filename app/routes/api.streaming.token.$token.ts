@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { apiRoute, assertMethod, requireApiUser } from "~/services/api.server";
-import { findOwnedToken, revokeStreamToken } from "~/services/stream-tokens.server";
+import { requireApiUser } from "~/accounts/index.server";
+import { findOwnedToken, revokeStreamToken } from "~/downloads/index.server";
+import { apiRoute, assertMethod } from "~/web/index.server";
 
 /** DELETE → 204: the token is revoked and a stream running on it stops. */
 export const action = ({ request, params }: ActionFunctionArgs) =>

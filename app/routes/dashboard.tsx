@@ -7,8 +7,8 @@ import { useI18n } from "~/hooks/use-i18n";
 import { useSocketEvent } from "~/hooks/use-socket";
 import { pageTitle } from "~/lib/page-title";
 import { pointBetween, type ChartPoint, type DashboardLive } from "~/lib/monitoring";
-import { dashboardData, runAdminAction } from "~/services/dashboard.server";
-import { requireAdmin } from "~/services/session.server";
+import { requireAdmin } from "~/accounts/index.server";
+import { dashboardData, runAdminAction } from "~/monitoring/index.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.dashboard");
 

@@ -3,8 +3,7 @@ import { useActionData, useSearchParams } from "@remix-run/react";
 import { AuthForm } from "~/components/auth-form";
 import { pageTitle } from "~/lib/page-title";
 import { LoginSchema } from "~/lib/auth-schemas";
-import { handleAuthSubmission } from "~/services/auth.server";
-import { redirectIfSignedIn } from "~/services/session.server";
+import { handleAuthSubmission, redirectIfSignedIn } from "~/accounts/index.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.login");
 

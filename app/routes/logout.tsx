@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
-import { logout } from "~/services/session.server";
+import { logout } from "~/accounts/index.server";
 
 export const loader = () => redirect("/");
 

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { metricsResponse } from "~/services/monitoring.server";
+import { metricsResponse } from "~/monitoring/index.server";
 
 /** Prometheus' conventional path: the text format unless JSON is asked for. */
 export const loader = ({ request }: LoaderFunctionArgs) => metricsResponse(request, "prometheus");

@@ -1,8 +1,8 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { safeRedirect } from "~/lib/safe-redirect";
-import { preferenceCookies } from "~/services/preferences.server";
-import { isSecureRequest } from "~/services/session.server";
+import { isSecureRequest } from "~/accounts/index.server";
+import { preferenceCookies } from "~/web/index.server";
 
 /** POST lang and/or theme (a plain form, so it works without JS), then back to where the visitor was. */
 export async function action({ request }: ActionFunctionArgs) {

@@ -5,10 +5,10 @@ import { DownloadPanel } from "~/components/download-panel";
 import { useI18n } from "~/hooks/use-i18n";
 import { downloadFileName } from "~/lib/file-name";
 import { pageTitle } from "~/lib/page-title";
-import { ApiError } from "~/services/api.server";
-import { requestTranslator } from "~/services/messages.server";
-import { requireUser } from "~/services/session.server";
-import { listActiveTokens, refreshStreamToken, revokeStreamToken } from "~/services/stream-tokens.server";
+import { requireUser } from "~/accounts/index.server";
+import { listActiveTokens, refreshStreamToken, revokeStreamToken } from "~/downloads/index.server";
+import { AppError } from "~/platform/index.server";
+import { requestTranslator, statusOf } from "~/web/index.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.tokens");
 
@@ -38,7 +38,7 @@ export async function action({ request }: ActionFunctionArgs) {
       download: { ...created, label: title, delivery: delivery === "direct" ? ("direct" as const) : ("pipe" as const), fileName: downloadFileName(title, ext || "bin") },
     };
   } catch (err) {
-    if (err instanceof ApiError) return data({ notice: explain(err), download: null }, { status: err.status });
+    if (err instanceof AppError) return data({ notice: explain(err), download: null }, { status: statusOf(err), headers: err.headers });
     throw err;
   }
 }

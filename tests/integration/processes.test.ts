@@ -65,7 +65,7 @@ async function startSupervisor(existingDataDir?: string, extraEnv: Record<string
   const env: NodeJS.ProcessEnv = { ...process.env, TVN_DATA_DIR: dataDir, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "info", ...extraEnv };
   for (const key of ["DATABASE_URL", "REDIS_URL", "NODE_ENV", "SESSION_SECRET", "STREAM_TOKEN_SECRET"]) delete env[key];
   const logs: string[] = [];
-  const supervisor = spawn(process.execPath, ["--import", "tsx", "scripts/run.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const supervisor = spawn(process.execPath, ["build/run.js"], { env, stdio: ["ignore", "pipe", "pipe"] });
   supervisor.stdout!.on("data", (c: Buffer) => logs.push(c.toString()));
   supervisor.stderr!.on("data", (c: Buffer) => logs.push(c.toString()));
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -94,8 +94,10 @@ describe("npm start's supervisor", () => {
     expect(commands).toContain(`postgres -D ${path.join(dataDir, "postgres")}`);
     expect(commands).toMatch(/redis-server 127\.0\.0\.1:\d+/);
     expect(commands).not.toMatch(/:5432\b|:6379\b/);
-    expect(commands).toContain("server/index.ts");
-    expect(commands).toContain("workers/index.ts");
+    expect(commands).toContain("build/index.js");
+    expect(commands).toContain("build/worker.js");
+    // Production runs compiled JavaScript, not TypeScript through a loader.
+    expect(commands).not.toContain("tsx");
 
     const client = new Client(baseUrl);
     const email = uniqueEmail("supervised");
@@ -169,8 +171,8 @@ describe("npm start's supervisor", () => {
 
 describe("process start-up and shutdown", () => {
   it("stops with a message naming the variable when the config is invalid", async () => {
-    for (const entry of ["server/index.ts", "workers/index.ts"]) {
-      const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    for (const entry of ["build/index.js", "build/worker.js"]) {
+      const child = spawn(process.execPath, [entry], {
         env: { ...process.env, MAX_CONCURRENT_STREAMS: "many" },
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -179,7 +181,7 @@ describe("process start-up and shutdown", () => {
       await waitForExit(child, 20_000);
       expect(child.exitCode).toBe(1);
       expect(stderr).toContain("MAX_CONCURRENT_STREAMS");
-      expect(stderr).not.toMatch(/at .*\.ts:\d+/);
+      expect(stderr).not.toMatch(/at .*\.(ts|js):\d+/);
     }
   });
 
@@ -187,7 +189,7 @@ describe("process start-up and shutdown", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production" };
     delete env.SESSION_SECRET;
     delete env.STREAM_TOKEN_SECRET;
-    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child: ChildProcess = spawn(process.execPath, ["build/index.js"], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
     await waitForExit(child, 20_000);

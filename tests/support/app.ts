@@ -1,6 +1,6 @@
 /**
  * Runs the real web server (and, unless told otherwise, a worker process)
- * from the production build against the test Postgres/Redis, on a free port.
+ * from the production build (npm run build) against the test Postgres/Redis, on a free port.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -20,7 +20,7 @@ export type RunningApp = {
 function spawnNode(entry: string, env: NodeJS.ProcessEnv, sink: string[]) {
   // TVN_NODE_ARGS: extra flags for these processes (benchmarks profile with --cpu-prof).
   const extra = env.TVN_NODE_ARGS ? env.TVN_NODE_ARGS.split(" ") : [];
-  const child = spawn(process.execPath, [...extra, "--import", "tsx", entry], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...extra, entry], { env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.on("data", (chunk: Buffer) => sink.push(chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => sink.push(chunk.toString()));
   return child;
@@ -39,10 +39,10 @@ export async function startApp({ env = {}, worker = true }: { env?: Record<strin
     ...env,
   };
   const logs: string[] = [];
-  const web = spawnNode("server/index.ts", fullEnv, logs);
+  const web = spawnNode("build/index.js", fullEnv, logs);
   const workers: ChildProcess[] = [];
   const spawnWorker = (extraEnv: Record<string, string> = {}) => {
-    const child = spawnNode("workers/index.ts", { ...fullEnv, ...extraEnv }, logs);
+    const child = spawnNode("build/worker.js", { ...fullEnv, ...extraEnv }, logs);
     workers.push(child);
     return child;
   };

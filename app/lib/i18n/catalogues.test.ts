@@ -58,7 +58,7 @@ describe("keys used in the code", () => {
   it("words every error code the services and the download manager produce", () => {
     const code = sources.map((s) => s.text).join("\n");
     const codes = new Set([
-      ...[...code.matchAll(/ApiError\(\d+, "(\w+)"/g)].map((m) => m[1]),
+      ...[...code.matchAll(/(?:AppError\("\w+"|UnavailableError\(), "(\w+)"/g)].map((m) => m[1]),
       ...[...code.matchAll(/AnalysisError\("(\w+)"/g)].map((m) => m[1]),
       ...[...code.matchAll(/\bcode: "(\w+)"/g)].map((m) => m[1]),
       ...[...code.matchAll(/fail\("(\w+)"/g)].map((m) => m[1]),

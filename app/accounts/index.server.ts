@@ -1,0 +1,10 @@
+/**
+ * Accounts: who the visitor is. Users and their tiers, server-side sessions,
+ * sign-up and sign-in (with limits a stranger cannot turn against a user),
+ * and the guards pages and the API use.
+ */
+export { handleAuthSubmission } from "./auth.server";
+export { requireApiAdmin, requireApiUser } from "./guards.server";
+export { createUserSession, deleteStaleSessions, getUser, getUserFromCookie, isSecureRequest, logout, redirectIfSignedIn, requireAdmin, requireUser } from "./session.server";
+export { createUser, emailsByIds, EmailTakenError, normaliseEmail, type PublicUser, setUserTier, verifyLogin } from "./users.server";
+export type { User } from "./tables";

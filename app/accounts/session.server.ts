@@ -1,0 +1,145 @@
+import { randomBytes } from "node:crypto";
+import { createCookie, createSessionStorage, redirect } from "@remix-run/node";
+import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { config } from "~/config.server";
+import { db } from "~/db/client.server";
+import { redirectWithToast, type Toast } from "~/web/index.server";
+import { sessions, users } from "./tables";
+import { safeRedirect } from "~/lib/safe-redirect";
+import { publicUserColumns, type PublicUser } from "./users.server";
+
+type SessionData = { userId: string; ip?: string; userAgent?: string };
+
+const maxAge = config.SESSION_MAX_AGE_DAYS * 24 * 60 * 60;
+
+const sessionCookie = createCookie("tvn_session", {
+  httpOnly: true,
+  sameSite: "lax",
+  path: "/",
+  maxAge,
+  secrets: config.SESSION_SECRET,
+});
+
+/** Cookies are `secure` when configured so, or (auto) when the request itself came over https. */
+export function isSecureRequest(request: Request) {
+  if (config.COOKIE_SECURE === "auto") return new URL(request.url).protocol === "https:";
+  return config.COOKIE_SECURE === "true";
+}
+
+const storage = createSessionStorage<SessionData>({
+  cookie: sessionCookie,
+  async createData(data, expires) {
+    const id = randomBytes(32).toString("base64url");
+    await db.insert(sessions).values({
+      id,
+      userId: data.userId ?? null,
+      data,
+      ip: data.ip ?? null,
+      userAgent: data.userAgent?.slice(0, 512) ?? null,
+      expiresAt: expires ?? new Date(Date.now() + maxAge * 1000),
+    });
+    return id;
+  },
+  async readData(id) {
+    const [row] = await db
+      .select({ data: sessions.data })
+      .from(sessions)
+      .where(and(eq(sessions.id, id), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
+      .limit(1);
+    return (row?.data as Partial<SessionData>) ?? null;
+  },
+  async updateData(id, data, expires) {
+    await db
+      .update(sessions)
+      .set({ data, ...(expires ? { expiresAt: expires } : {}) })
+      .where(eq(sessions.id, id));
+  },
+  async deleteData(id) {
+    await db.update(sessions).set({ revokedAt: new Date() }).where(eq(sessions.id, id));
+  },
+});
+
+/**
+ * The signed-in user from a Cookie header: the cookie carries the session id;
+ * one query finds a live session and its user (every signed-in request pays it).
+ */
+export async function getUserFromCookie(cookieHeader: string | null | undefined): Promise<PublicUser | null> {
+  const sessionId: unknown = await sessionCookie.parse(cookieHeader ?? null);
+  if (typeof sessionId !== "string" || !sessionId) return null;
+  const [user] = await db
+    .select(publicUserColumns)
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
+    .limit(1);
+  return user ?? null;
+}
+
+export function getUser(request: Request): Promise<PublicUser | null> {
+  return getUserFromCookie(request.headers.get("Cookie"));
+}
+
+function loginRedirect(request: Request) {
+  const url = new URL(request.url);
+  const redirectTo = `${url.pathname}${url.search}`;
+  return redirect(`/login?${new URLSearchParams({ redirectTo })}`);
+}
+
+export async function requireUser(request: Request): Promise<PublicUser> {
+  const user = await getUser(request);
+  if (!user) throw loginRedirect(request);
+  return user;
+}
+
+export async function requireAdmin(request: Request): Promise<PublicUser> {
+  const user = await requireUser(request);
+  if (user.role !== "admin") throw new Response("Forbidden", { status: 403 });
+  return user;
+}
+
+/** Starts a fresh server-side session (a new id, never a reused one) and redirects. */
+export async function createUserSession({
+  request,
+  userId,
+  ip,
+  redirectTo,
+  toast,
+}: {
+  request: Request;
+  userId: string;
+  ip: string;
+  redirectTo: string | null | undefined;
+  toast: Toast;
+}) {
+  const session = await storage.getSession();
+  session.set("userId", userId);
+  session.set("ip", ip);
+  session.set("userAgent", request.headers.get("User-Agent") ?? undefined);
+  const secure = isSecureRequest(request);
+  const cookie = await storage.commitSession(session, { secure });
+  return redirectWithToast(safeRedirect(redirectTo), toast, { secure, headers: [cookie] });
+}
+
+export async function logout(request: Request) {
+  const session = await storage.getSession(request.headers.get("Cookie"));
+  const secure = isSecureRequest(request);
+  const cookie = await storage.destroySession(session, { secure });
+  return redirectWithToast("/", { kind: "info", key: "toast.signedOut" }, { secure, headers: [cookie] });
+}
+
+/** Removes sessions that expired or were revoked; returns how many. */
+export async function deleteStaleSessions(now = new Date()) {
+  const removed = await db
+    .delete(sessions)
+    .where(or(lt(sessions.expiresAt, now), lt(sessions.revokedAt, now)))
+    .returning({ id: sessions.id });
+  return removed.length;
+}
+
+/** For the login and sign-up pages: a signed-in visitor goes straight on to where they were headed. */
+export async function redirectIfSignedIn(request: Request) {
+  if (await getUser(request)) {
+    throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
+  }
+  return null;
+}

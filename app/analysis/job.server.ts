@@ -1,0 +1,102 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import { eq } from "drizzle-orm";
+import { Histogram } from "prom-client";
+import { db } from "~/db/client.server";
+import { assertPublicUrl, BlockedUrlError } from "~/egress/index.server";
+import { normaliseInfo, type FormatSource } from "~/lib/formats";
+import { logger, processRegistry } from "~/platform/index.server";
+import { urlHash, writeCachedAnalysis } from "./cache.server";
+import type { AnalysisJob, AnalysisProgress, AnalysisStage } from "./queue.server";
+import { analysisRequests } from "./tables";
+import { AnalysisError, enrichWithProbe, fetchVideoInfo } from "./ytdlp.server";
+
+/** The worker side of an analysis: what a job does, from yt-dlp to the stored result. */
+
+/** Observed by the worker that ran the analysis. */
+const analysisDuration = new Histogram({
+  name: "tvn_analysis_duration_seconds",
+  help: "Time from a worker taking an analysis job to its result, by outcome",
+  labelNames: ["outcome"] as const,
+  buckets: [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+  registers: [processRegistry],
+});
+
+async function reportStage(job: Job<AnalysisJob>, stage: AnalysisStage, percent: number) {
+  const progress: AnalysisProgress = { userId: job.data.userId, stage, percent };
+  await Promise.all([
+    job.updateProgress(progress),
+    db.update(analysisRequests).set({ stage, progress: percent }).where(eq(analysisRequests.id, job.data.requestId)),
+  ]);
+}
+
+/** Format URLs come from the page, so they get the same SSRF check as the page itself. */
+async function dropPrivateSources(sources: Record<string, FormatSource>) {
+  const hosts = new Map<string, boolean>();
+  for (const { url } of Object.values(sources)) hosts.set(new URL(url).origin, true);
+  await Promise.all(
+    [...hosts.keys()].map(async (origin) => {
+      hosts.set(origin, await assertPublicUrl(origin).then(() => true, () => false));
+    }),
+  );
+  return Object.fromEntries(Object.entries(sources).filter(([, { url }]) => hosts.get(new URL(url).origin)));
+}
+
+function isFinalAttempt(job: Job) {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * The analysis processor: yt-dlp -J, an ffprobe look at formats the page
+ * described poorly, normalisation, then the result in Postgres and the cache.
+ * Permanent failures (no video, 404, private) are not retried; on the final
+ * failure the request is marked failed with a message for people.
+ */
+export async function processAnalysisJob(job: Job<AnalysisJob>, signal?: AbortSignal) {
+  const { requestId, url } = job.data;
+  const startedAt = new Date();
+  await db
+    .update(analysisRequests)
+    .set({ status: "active", startedAt, attempts: job.attemptsMade + 1 })
+    .where(eq(analysisRequests.id, requestId));
+  try {
+    await reportStage(job, "fetching", 10);
+    await assertPublicUrl(url);
+    const info = await fetchVideoInfo(url, { signal });
+    await reportStage(job, "probing", 60);
+    const enriched = await enrichWithProbe(info, { signal });
+    await reportStage(job, "parsing", 85);
+    const normalised = normaliseInfo(enriched);
+    const sources = await dropPrivateSources(normalised.sources);
+    const result = { ...normalised.result, formats: normalised.result.formats.filter((f) => f.derived || sources[f.id]) };
+    if (!result.formats.some((f) => !f.derived)) throw new AnalysisError("no_video", "No downloadable video was found at this address.", false);
+
+    const finishedAt = new Date();
+    await db
+      .update(analysisRequests)
+      .set({ status: "completed", stage: "done", progress: 100, result, sources, error: null, finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime() })
+      .where(eq(analysisRequests.id, requestId));
+    await writeCachedAnalysis(urlHash(url), { result, sources });
+    analysisDuration.observe({ outcome: "completed" }, (finishedAt.getTime() - startedAt.getTime()) / 1000);
+    await job.updateProgress({ userId: job.data.userId, stage: "done", percent: 100 } satisfies AnalysisProgress);
+    return { requestId, formats: result.formats.length };
+  } catch (err) {
+    const failure =
+      err instanceof AnalysisError
+        ? err
+        : err instanceof BlockedUrlError
+          ? new AnalysisError(err.code, err.message, false)
+          : new AnalysisError("internal_error", "The analysis failed unexpectedly.", true);
+    if (!(err instanceof AnalysisError)) logger.error({ err, requestId }, "analysis failed unexpectedly");
+    const final = !failure.retryable || isFinalAttempt(job);
+    analysisDuration.observe({ outcome: final ? "failed" : "retried" }, (Date.now() - startedAt.getTime()) / 1000);
+    await db
+      .update(analysisRequests)
+      .set(
+        final
+          ? { status: "failed", stage: "done", error: { code: failure.code, message: failure.message }, finishedAt: new Date() }
+          : { status: "queued", stage: "retrying", error: { code: failure.code, message: failure.message } },
+      )
+      .where(eq(analysisRequests.id, requestId));
+    throw failure.retryable ? failure : new UnrecoverableError(`${failure.code}: ${failure.message}`);
+  }
+}

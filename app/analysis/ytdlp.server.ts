@@ -1,0 +1,179 @@
+import { spawn } from "node:child_process";
+import { config } from "~/config.server";
+import type { YtDlpFormat, YtDlpInfo } from "~/lib/formats";
+import { logger } from "~/platform/index.server";
+
+/** A failure users can be told about; `retryable` decides whether BullMQ tries again. */
+export class AnalysisError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "AnalysisError";
+  }
+}
+
+type Classified = { code: string; message: string; retryable: boolean };
+
+const STDERR_RULES: Array<[RegExp, Classified]> = [
+  [/Unsupported URL|No video formats found|no suitable formats/i, { code: "no_video", message: "No video was found at this address.", retryable: false }],
+  [/HTTP Error 404/i, { code: "not_found", message: "The page was not found (HTTP 404). Check the address.", retryable: false }],
+  [/HTTP Error 410/i, { code: "not_found", message: "The page is gone (HTTP 410).", retryable: false }],
+  [/HTTP Error 40[13]/i, { code: "forbidden", message: "The site refused access to this page (it may be private or need a login).", retryable: false }],
+  [/HTTP Error 429/i, { code: "upstream_rate_limited", message: "The site is limiting requests right now. Try again in a few minutes.", retryable: true }],
+  [/HTTP Error 5\d\d/i, { code: "upstream_error", message: "The site had a server error. Try again shortly.", retryable: true }],
+  [/private video|video is private|members-only|sign in to confirm|login required/i, { code: "forbidden", message: "This video is private or needs a login.", retryable: false }],
+  [/video unavailable|has been removed|no longer available|account .* terminated/i, { code: "unavailable", message: "This video is unavailable or was removed.", retryable: false }],
+  [/DRM/i, { code: "drm", message: "This video is protected by DRM and cannot be downloaded.", retryable: false }],
+  [/timed out|Read timed out|timeout/i, { code: "timeout", message: "The site took too long to answer.", retryable: true }],
+  [/Name or service not known|getaddrinfo|nodename nor servname|Temporary failure in name resolution/i, { code: "unresolvable_host", message: "The site's address could not be found.", retryable: true }],
+  [/Connection refused|Connection reset|Network is unreachable|Unable to download webpage/i, { code: "network", message: "The site could not be reached.", retryable: true }],
+];
+
+/** Maps yt-dlp's last ERROR line to a code, a message for people, and whether to retry. */
+export function classifyYtDlpError(stderr: string): AnalysisError {
+  const errorLine = stderr.split("\n").reverse().find((line) => line.startsWith("ERROR:")) ?? stderr.trim().split("\n").pop() ?? "";
+  const rule = STDERR_RULES.find(([pattern]) => pattern.test(errorLine));
+  if (rule) return new AnalysisError(rule[1].code, rule[1].message, rule[1].retryable);
+  return new AnalysisError("extractor_error", "The video page could not be analysed.", true);
+}
+
+type RunOptions = { signal?: AbortSignal; timeoutMs: number; stdoutLimit?: number };
+
+/**
+ * Runs a tool with arguments (never a shell), collects stdout/stderr with a
+ * size cap, and kills it on timeout or abort: TERM first, KILL 2 s later.
+ */
+function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit = 64 * 1024 * 1024 }: RunOptions) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }>((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let stderr = "";
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      child.kill("SIGTERM");
+      killTimer = setTimeout(() => child.kill("SIGKILL"), 2_000);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, timeoutMs);
+    const onAbort = () => stop();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    child.stdout.on("data", (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > stdoutLimit) return stop();
+      out.push(chunk);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-16_384);
+    });
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      signal?.removeEventListener("abort", onAbort);
+      resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr, timedOut });
+    });
+  });
+}
+
+/** `yt-dlp -J` for one URL: no config files, no playlists, bounded in time. */
+export async function fetchVideoInfo(url: string, { signal, timeoutSeconds = config.ANALYSIS_TIMEOUT_SECONDS }: { signal?: AbortSignal; timeoutSeconds?: number } = {}): Promise<YtDlpInfo> {
+  const socketTimeout = Math.min(20, timeoutSeconds);
+  const args = ["-J", "--ignore-config", "--no-warnings", "--no-playlist", "--no-progress", "--socket-timeout", String(socketTimeout), "--", url];
+  let result;
+  try {
+    result = await run(config.YTDLP_PATH, args, { signal, timeoutMs: timeoutSeconds * 1000 });
+  } catch (err) {
+    // run() rejects only when the tool cannot be started at all.
+    logger.error({ err, command: config.YTDLP_PATH }, "could not start yt-dlp");
+    throw new AnalysisError("tool_missing", "The analyser (yt-dlp) is not installed on the server.", false, { cause: err });
+  }
+  if (signal?.aborted) throw new AnalysisError("cancelled", "The analysis was cancelled.", true);
+  if (result.timedOut) throw new AnalysisError("timeout", `The site did not answer within ${timeoutSeconds} seconds.`, true);
+  if (result.code !== 0) throw classifyYtDlpError(result.stderr);
+  let info: YtDlpInfo | null;
+  try {
+    info = JSON.parse(result.stdout) as YtDlpInfo | null;
+  } catch (err) {
+    throw new AnalysisError("extractor_error", "The analyser returned something unreadable.", true, { cause: err });
+  }
+  if (!info) throw classifyYtDlpError(result.stderr);
+  if (info._type === "playlist") throw new AnalysisError("playlist", "This address is a playlist. Open one video and paste its address.", false);
+  return info;
+}
+
+type ProbeStream = { codec_type?: string; codec_name?: string; width?: number; height?: number; avg_frame_rate?: string };
+type ProbeOutput = { streams?: ProbeStream[]; format?: { duration?: string; size?: string; bit_rate?: string } };
+
+/** ffprobe's JSON, or null (logged) when it printed something else: the format just stays unprobed. */
+function parseProbe(stdout: string): ProbeOutput | null {
+  try {
+    return JSON.parse(stdout) as ProbeOutput;
+  } catch (err) {
+    logger.warn({ err }, "ffprobe printed unreadable JSON");
+    return null;
+  }
+}
+
+function frameRate(rate: string | undefined) {
+  const [num, den] = (rate ?? "").split("/").map(Number);
+  return num && den ? Math.round((num / den) * 100) / 100 : null;
+}
+
+/**
+ * Generic pages tell yt-dlp little (no size, codecs or resolution). For those
+ * formats, ffprobe reads the container header of the upstream file — a few
+ * kilobytes — so users see real badges and sizes. Bounded: at most six
+ * formats, a few seconds each, and failures just leave the fields unknown.
+ */
+export async function enrichWithProbe(info: YtDlpInfo, { signal }: { signal?: AbortSignal } = {}): Promise<YtDlpInfo> {
+  const formats = info.formats?.length ? info.formats : info.url ? [info] : [];
+  const needy = formats.filter((f) => f.url && !f.height && f.vcodec !== "none" && !f.acodec).slice(0, 6);
+  let duration = info.duration ?? null;
+  await Promise.all(
+    needy.map(async (format: YtDlpFormat) => {
+      const headers = Object.entries(format.http_headers ?? {})
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join("");
+      const args = ["-v", "error", "-show_streams", "-show_format", "-of", "json", "-rw_timeout", "5000000"];
+      if (headers) args.push("-headers", headers);
+      args.push("-i", format.url!);
+      const probe = await run(config.FFPROBE_PATH, args, { signal, timeoutMs: 8_000, stdoutLimit: 1024 * 1024 }).catch((err: unknown) => {
+        logger.warn({ err }, "could not start ffprobe");
+        return null;
+      });
+      if (!probe || probe.code !== 0) return;
+      const parsed = parseProbe(probe.stdout);
+      if (!parsed) return;
+      const video = parsed.streams?.find((s) => s.codec_type === "video" && s.codec_name !== "mjpeg" && s.codec_name !== "png");
+      const audio = parsed.streams?.find((s) => s.codec_type === "audio");
+      format.vcodec = video?.codec_name ?? "none";
+      format.acodec = audio?.codec_name ?? "none";
+      if (video) {
+        format.width = video.width ?? null;
+        format.height = video.height ?? null;
+        format.fps = frameRate(video.avg_frame_rate);
+      }
+      // For a playlist, ffprobe's size and bit rate describe the playlist text, not the media.
+      if (!format.protocol?.startsWith("m3u8")) {
+        const size = Number(parsed.format?.size);
+        if (size > 0) format.filesize = size;
+        const bitRate = Number(parsed.format?.bit_rate);
+        if (bitRate > 0) format.tbr = Math.round(bitRate / 100) / 10;
+      }
+      const seconds = Number(parsed.format?.duration);
+      if (seconds > 0) duration ??= seconds;
+    }),
+  );
+  return { ...info, duration };
+}

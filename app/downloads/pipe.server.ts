@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { PassThrough } from "node:stream";
+import { config } from "~/config.server";
+import type { FormatSource, MediaFormat } from "~/lib/formats";
+import { AppError, logger } from "~/platform/index.server";
+import type { Upstream } from "./direct.server";
+
+/** The pipe path: formats that need ffmpeg or yt-dlp, converted on the fly to stdout, never to disk. */
+function headerArgs(source: FormatSource) {
+  const headers = Object.entries(source.headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join("");
+  return headers ? ["-headers", headers] : [];
+}
+
+// MPEG-TS (HLS) carries ADTS AAC, which MP4 cannot hold as is; the filter is a no-op for other AAC.
+const FRAGMENTED_MP4 = ["-bsf:a", "aac_adtstoasc", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof"];
+
+/** The command that writes this format to stdout: ffmpeg for HLS, merges and audio; yt-dlp for the rest. */
+export function pipeCommand(format: MediaFormat, formats: MediaFormat[], sources: Record<string, FormatSource>, pageUrl: string): { command: string; args: string[] } {
+  const ffmpeg = (inputs: FormatSource[], output: string[]) => ({
+    command: config.FFMPEG_PATH,
+    args: [
+      "-hide_banner",
+      "-loglevel", "error",
+      "-nostdin",
+      ...inputs.flatMap((s) => ["-protocol_whitelist", "http,https,tcp,tls,crypto", ...headerArgs(s), "-i", s.url]),
+      ...output,
+      "pipe:1",
+    ],
+  });
+  const [videoId, audioId] = format.selector.split("+");
+  if (format.derived === "best" && sources[videoId] && sources[audioId]) {
+    const container = format.ext === "mp4" ? FRAGMENTED_MP4 : ["-f", "matroska"];
+    return ffmpeg([sources[videoId], sources[audioId]], ["-map", "0:v:0", "-map", "1:a:0", "-c", "copy", ...container]);
+  }
+  if (format.derived === "audio" && sources[format.selector]) {
+    // Copy AAC as it is; anything else (Opus, Vorbis…) is encoded to AAC for M4A.
+    const sourceCodec = formats.find((f) => f.id === format.selector)?.acodec ?? "";
+    const aac = /^(mp4a|aac)/i.test(sourceCodec);
+    const codec = aac ? ["-c:a", "copy"] : ["-c:a", "aac", "-b:a", "192k"];
+    const output = aac ? FRAGMENTED_MP4 : FRAGMENTED_MP4.slice(2);
+    return ffmpeg([sources[format.selector]], ["-map", "0:a:0", "-vn", ...codec, ...output]);
+  }
+  if (format.protocol.startsWith("m3u8") && sources[format.id]) {
+    return ffmpeg([sources[format.id]], ["-map", "0:v?", "-map", "0:a?", "-c", "copy", ...FRAGMENTED_MP4]);
+  }
+  return {
+    command: config.YTDLP_PATH,
+    args: ["--ignore-config", "--no-warnings", "--no-playlist", "--quiet", "--no-part", "-f", format.selector, "-o", "-", "--", pageUrl],
+  };
+}
+
+function stopChild(child: ChildProcess) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  setTimeout(() => child.kill("SIGKILL"), 2_000).unref();
+}
+
+/**
+ * The pipe path: the child writes to stdout, never a file. Its output goes
+ * out only once its first bytes exist (a child that fails at once gets a 502
+ * JSON answer instead of a broken download), and the end of the body waits
+ * for its exit code: a child that fails midway aborts the connection, so the
+ * client never sees a short file that looks complete.
+ */
+export async function openPipe(format: MediaFormat, formats: MediaFormat[], sources: Record<string, FormatSource>, pageUrl: string, signal: AbortSignal): Promise<Upstream> {
+  const { command, args } = pipeCommand(format, formats, sources, pageUrl);
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  const onAbort = () => stopChild(child);
+  signal.addEventListener("abort", onAbort, { once: true });
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+  // A child that cannot start ends as "close" with no output, answered below as upstream_failed.
+  child.once("error", (err) => logger.error({ err, command }, "could not start the pipe's tool"));
+
+  // A source that never starts is given up on, like one that fails.
+  const patience = setTimeout(() => stopChild(child), 30_000);
+  const first = await Promise.race([
+    new Promise<Buffer>((resolve) =>
+      child.stdout!.once("data", (chunk: Buffer) => {
+        child.stdout!.pause();
+        resolve(chunk);
+      }),
+    ),
+    exited.then(() => null),
+  ]);
+  clearTimeout(patience);
+  if (!first) {
+    logger.warn({ command, stderr: stderr.trim().split("\n").pop() }, "pipe failed before the first byte");
+    throw new AppError("upstream", "upstream_failed", "The video could not be converted for download. Try another format.");
+  }
+
+  const body = new PassThrough({ highWaterMark: config.STREAM_BUFFER_SIZE });
+  body.write(first);
+  child.stdout!.pipe(body, { end: false });
+  void exited.then((code) => {
+    signal.removeEventListener("abort", onAbort);
+    // At -loglevel error, anything on stderr is an error, even when ffmpeg still exits 0.
+    if (code === 0 && !(command === config.FFMPEG_PATH && stderr.trim())) body.end();
+    else body.destroy(new Error(`${command} exited with ${code}: ${stderr.trim().split("\n").pop() ?? ""}`));
+  });
+  // The client went away or the token was revoked: stop the child as well.
+  body.once("close", () => stopChild(child));
+  const headers: Record<string, string> = format.filesize ? { "x-content-length-estimate": String(format.filesize) } : {};
+  return { status: 200, headers, body, kill: () => stopChild(child) };
+}

@@ -1,0 +1,42 @@
+import { config } from "~/config.server";
+import { redis } from "~/platform/index.server";
+
+/**
+ * Concurrent-stream slots per user: a Redis sorted set of stream ids scored
+ * by when their claim lapses. A running stream renews its claim; one whose
+ * process died simply lapses, so a crash never leaks a slot for long.
+ */
+const SLOT_TTL_MS = 60_000;
+export const SLOT_RENEW_MS = 20_000;
+
+const CLAIM = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1`;
+
+const keyFor = (userId: string) => `streams:slots:${userId}`;
+
+export async function claimStreamSlot(userId: string, streamId: string): Promise<boolean> {
+  const now = Date.now();
+  const claimed = await redis.eval(CLAIM, 1, keyFor(userId), now, now + SLOT_TTL_MS, config.MAX_CONCURRENT_STREAMS, streamId, SLOT_TTL_MS);
+  return claimed === 1;
+}
+
+/** Renews the stream's claim and the set's own expiry, so the limit holds for hours-long downloads. */
+export async function renewStreamSlot(userId: string, streamId: string) {
+  await redis
+    .multi()
+    .zadd(keyFor(userId), "XX", Date.now() + SLOT_TTL_MS, streamId)
+    .pexpire(keyFor(userId), SLOT_TTL_MS)
+    .exec();
+}
+
+export async function releaseStreamSlot(userId: string, streamId: string) {
+  await redis.zrem(keyFor(userId), streamId);
+}
+
+export async function activeStreamCount(userId: string) {
+  return redis.zcount(keyFor(userId), Date.now(), "+inf");
+}

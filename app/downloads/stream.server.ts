@@ -1,0 +1,146 @@
+import { getAnalysisRecord, type AnalysisRequest } from "~/analysis/index.server";
+import { config } from "~/config.server";
+import { downloadFileName } from "~/lib/file-name";
+import type { MediaFormat } from "~/lib/formats";
+import type { EmitToUser } from "~/lib/socket-events";
+import { AppError, logger, UnavailableError } from "~/platform/index.server";
+import { responseFromNodeStream } from "~/web/index.server";
+import { trackActiveStream, untrackActiveStream, type ActiveStreamEntry } from "./active-streams.server";
+import { countStream } from "./counters.server";
+import { openDirect, type Upstream } from "./direct.server";
+import { openPipe } from "./pipe.server";
+import { countedBody } from "./progress.server";
+import { CONTENT_TYPES, dispositionFor } from "./responses.server";
+import { claimStreamSlot, releaseStreamSlot, renewStreamSlot, SLOT_RENEW_MS } from "./slots.server";
+import type { StreamToken } from "./tables";
+import { recordStreamEnd, verifyStreamToken } from "./tokens.server";
+
+/** Streams running in this process, by token id, so a revoke elsewhere can stop them. */
+const running = new Map<string, Set<(reason: Error) => void>>();
+
+export function abortStreamsForToken(tokenId: string) {
+  for (const stop of running.get(tokenId) ?? []) stop(new Error("token revoked"));
+}
+
+type Transfer = {
+  row: StreamToken;
+  format: MediaFormat;
+  analysis: AnalysisRequest;
+  streamId: string;
+  request: Request;
+  emit: EmitToUser;
+};
+
+/**
+ * GET /api/streaming/stream/:token. Sends nothing but an error until the
+ * token checks out and a concurrent-stream slot is claimed; then proxies the
+ * upstream file (direct, with Range) or pipes the converter's output. Once
+ * claimed, the slot is released on every path that does not hand it to a
+ * running body (which releases it when it closes).
+ */
+export async function openStream({ token, request, clientIp, emit }: { token: string; request: Request; clientIp: string; emit: EmitToUser }): Promise<Response> {
+  const row = await verifyStreamToken(token, { ip: clientIp, userAgent: request.headers.get("User-Agent") });
+  const analysis = await getAnalysisRecord(row.analysisId);
+  const format = analysis?.result?.formats.find((f) => f.id === row.formatId);
+  if (!analysis || !format) throw new AppError("gone", "format_gone", "The analysis behind this link no longer exists.");
+
+  const streamId = `${row.id}:${crypto.randomUUID()}`;
+  const claimed = await claimStreamSlot(row.userId, streamId).catch((err: unknown) => {
+    throw new UnavailableError("limits_unavailable", "Download limits cannot be checked right now. Please try again shortly.", { cause: err });
+  });
+  if (!claimed) {
+    throw new AppError("limited", "too_many_streams", `At most ${config.MAX_CONCURRENT_STREAMS} downloads can run at once. Wait for one to finish.`, { retryAfterSeconds: 5 });
+  }
+  try {
+    return await startTransfer({ row, format, analysis, streamId, request, emit });
+  } catch (err) {
+    await releaseStreamSlot(row.userId, streamId).catch((reason: unknown) => logger.warn({ err: reason }, "could not release a stream slot; it lapses by itself"));
+    const aborted = err instanceof AppError && err.kind === "client_closed";
+    await countStream(aborted ? { outcome: "aborted", bytes: 0 } : { outcome: "failed", reason: err instanceof AppError ? err.code : "internal_error", bytes: 0, title: row.title });
+    throw err;
+  }
+}
+
+async function startTransfer({ row, format, analysis, streamId, request, emit }: Transfer): Promise<Response> {
+  // Headers first: nothing is opened upstream for a response that cannot be described.
+  const headers = new Headers({
+    "Content-Type": CONTENT_TYPES[format.ext] ?? "application/octet-stream",
+    "Content-Disposition": dispositionFor(downloadFileName(row.title, format.ext), request.headers.get("User-Agent")),
+    "Cache-Control": "no-store",
+  });
+  if (row.delivery === "direct") headers.set("Accept-Ranges", "bytes");
+
+  const upstream = await openUpstream({ row, format, analysis, request });
+  for (const [name, value] of Object.entries(upstream.headers)) headers.set(name, value);
+  const body = trackTransfer({ row, format, streamId, emit, upstream });
+  return responseFromNodeStream(body, { status: upstream.status, headers });
+}
+
+/**
+ * Opens the source. The client may leave meanwhile; after that the body alone
+ * tracks it: the server destroys the body when the client goes, which stops
+ * the source. (request.signal is not watched past this point: undici aborts a
+ * Request's signal when the Request is garbage-collected.)
+ */
+async function openUpstream({ row, format, analysis, request }: Pick<Transfer, "row" | "format" | "analysis" | "request">): Promise<Upstream> {
+  const sources = analysis.sources ?? {};
+  const controller = new AbortController();
+  const onClientAbort = () => controller.abort();
+  request.signal.addEventListener("abort", onClientAbort, { once: true });
+  try {
+    if (row.delivery === "direct" && sources[format.id]) return await openDirect(row, sources[format.id], request, controller.signal);
+    return await openPipe(format, analysis.result?.formats ?? [], sources, analysis.url, controller.signal);
+  } catch (err) {
+    if (controller.signal.aborted) throw new AppError("client_closed", "client_closed", "The client went away.", { cause: err });
+    throw err;
+  } finally {
+    request.signal.removeEventListener("abort", onClientAbort);
+  }
+}
+
+/** The running body: progress to the owner, the slot renewed, revocable, and its end recorded once. */
+function trackTransfer({ row, format, streamId, emit, upstream }: Pick<Transfer, "row" | "format" | "streamId" | "emit"> & { upstream: Upstream }) {
+  const total = upstream.headers["content-length"] ? Number(upstream.headers["content-length"]) : format.filesize;
+  const entry: ActiveStreamEntry = { streamId, tokenId: row.id, userId: row.userId, title: row.title, formatId: row.formatId, delivery: row.delivery, bytes: 0, total, speed: 0, startedAt: new Date().toISOString() };
+  void trackActiveStream(entry);
+  const progress = countedBody({
+    source: upstream.body,
+    total,
+    tokenId: row.id,
+    onProgress: (report) => {
+      emit(row.userId, "stream:progress", report);
+      entry.bytes = report.bytes;
+      entry.speed = report.speed;
+      void trackActiveStream(entry);
+    },
+  });
+  const { body } = progress;
+  const renew = setInterval(() => {
+    renewStreamSlot(row.userId, streamId).catch((err: unknown) => logger.warn({ err }, "could not renew a stream slot"));
+    void trackActiveStream(entry);
+  }, SLOT_RENEW_MS);
+  const stops = running.get(row.id) ?? new Set();
+  const stop = (reason: Error) => body.destroy(reason);
+  stops.add(stop);
+  running.set(row.id, stops);
+
+  let outcome: "completed" | "aborted" | "failed" | null = null;
+  body.once("end", () => (outcome ??= "completed"));
+  body.once("error", (err: NodeJS.ErrnoException) => (outcome ??= err.message === "token revoked" || err.code === "ERR_STREAM_PREMATURE_CLOSE" ? "aborted" : "failed"));
+  body.once("close", () => {
+    clearInterval(renew);
+    stops.delete(stop);
+    if (!stops.size) running.delete(row.id);
+    upstream.kill?.();
+    const status = outcome ?? "aborted";
+    progress.flush();
+    emit(row.userId, "stream:end", { tokenId: row.id, status, bytes: progress.bytes() });
+    void Promise.all([
+      releaseStreamSlot(row.userId, streamId),
+      untrackActiveStream(streamId),
+      recordStreamEnd({ tokenId: row.id, bytes: progress.bytes() }),
+      countStream({ outcome: status, reason: status === "failed" ? "upstream_error" : undefined, bytes: progress.bytes(), title: row.title }),
+    ]).catch((err: unknown) => logger.warn({ err }, "could not record a stream's end"));
+  });
+  return body;
+}

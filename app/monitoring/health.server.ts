@@ -1,0 +1,87 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { config } from "~/config.server";
+import { sql } from "~/db/client.server";
+import { analysisQueue } from "~/analysis/index.server";
+import { redis } from "~/platform/index.server";
+import { eventLoopLagMs } from "./process-stats.server";
+
+const run = promisify(execFile);
+
+export type CheckStatus = "ok" | "degraded" | "down";
+type Check = { status: CheckStatus; latencyMs?: number; error?: string } & Record<string, unknown>;
+export type HealthReport = {
+  status: CheckStatus;
+  checks: { postgres: Check; redis: Check; queue: Check; ytDlp: Check; ffmpeg: Check; memory: Check; eventLoopLag: Check };
+};
+
+class ProbeTimeout extends Error {}
+
+/** Runs a probe for at most HEALTH_PROBE_TIMEOUT_MS, timing it. */
+async function probe<T>(run: () => Promise<T>): Promise<{ value?: T; latencyMs: number; error?: string }> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const value = await Promise.race([
+      run(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ProbeTimeout(`no answer within ${config.HEALTH_PROBE_TIMEOUT_MS} ms`)), config.HEALTH_PROBE_TIMEOUT_MS);
+      }),
+    ]);
+    return { value, latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    return { latencyMs: Math.round(performance.now() - started), error: (err as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A tool's version line, looked up once per process: the binary does not change under a running server. */
+const versions = new Map<string, Promise<string>>();
+export function toolVersion(command: string, args: string[], pick: (stdout: string) => string): Promise<string> {
+  const key = `${command} ${args.join(" ")}`;
+  let version = versions.get(key);
+  if (!version) {
+    version = run(command, args, { timeout: 10_000 }).then(({ stdout }) => pick(stdout));
+    versions.set(key, version);
+    // A failure is not remembered: the tool may be installed later.
+    version.catch(() => versions.delete(key));
+  }
+  return version;
+}
+
+export const ytDlpVersion = () => toolVersion(config.YTDLP_PATH, ["--version"], (out) => out.trim());
+export const ffmpegVersion = () => toolVersion(config.FFMPEG_PATH, ["-version"], (out) => /ffmpeg version (\S+)/.exec(out)?.[1] ?? out.split("\n")[0]);
+
+const statusOf = (p: { error?: string }, failed: CheckStatus): CheckStatus => (p.error ? failed : "ok");
+
+/**
+ * Cheap enough to poll: one round trip each to Postgres and Redis, the
+ * worker count from Redis, tool versions from memory. Postgres or Redis down
+ * makes the platform down; anything else only degraded.
+ */
+export async function checkHealth(): Promise<HealthReport> {
+  const [pg, rd, workers, ytDlp, ffmpeg] = await Promise.all([
+    probe(() => sql`select 1`),
+    probe(() => redis.ping()),
+    probe(() => analysisQueue.getWorkersCount()),
+    probe(ytDlpVersion),
+    probe(ffmpegVersion),
+  ]);
+  const rssBytes = process.memoryUsage().rss;
+  const lagMs = eventLoopLagMs();
+  const checks: HealthReport["checks"] = {
+    postgres: { status: statusOf(pg, "down"), latencyMs: pg.latencyMs, ...(pg.error && { error: pg.error }) },
+    redis: { status: statusOf(rd, "down"), latencyMs: rd.latencyMs, ...(rd.error && { error: rd.error }) },
+    queue: workers.error
+      ? { status: "degraded", error: workers.error }
+      : { status: workers.value ? "ok" : "degraded", workersOnline: workers.value, ...(!workers.value && { error: "no worker process is online: analyses will wait" }) },
+    ytDlp: { status: statusOf(ytDlp, "degraded"), ...(ytDlp.value ? { version: ytDlp.value } : { error: ytDlp.error }) },
+    ffmpeg: { status: statusOf(ffmpeg, "degraded"), ...(ffmpeg.value ? { version: ffmpeg.value } : { error: ffmpeg.error }) },
+    memory: { status: rssBytes > config.MEMORY_WARN_MB * 1024 * 1024 ? "degraded" : "ok", rssBytes, warnBytes: config.MEMORY_WARN_MB * 1024 * 1024 },
+    eventLoopLag: { status: lagMs > config.EVENT_LOOP_LAG_WARN_MS ? "degraded" : "ok", ms: lagMs, warnMs: config.EVENT_LOOP_LAG_WARN_MS },
+  };
+  const all = Object.values(checks).map((c) => c.status);
+  const status: CheckStatus = all.includes("down") ? "down" : all.includes("degraded") ? "degraded" : "ok";
+  return { status, checks };
+}

@@ -1,0 +1,11 @@
+/**
+ * Shared infrastructure every capability builds on: the logger, Redis
+ * connections, rate limiters, BullMQ producers, the process' metric registry
+ * and the domain error base. It knows no capability.
+ */
+export { AppError, UnavailableError, type ErrorDetails, type ErrorKind } from "./errors";
+export { consume, createLimiter, limitHeaders, type Limiter, type LimitOutcome } from "./limits.server";
+export { logger } from "./logger.server";
+export { processIdentity, processRegistry } from "./metrics.server";
+export { createProducer } from "./queues.server";
+export { closeRedis, createBlockingRedis, redis, redisReady } from "./redis.server";

@@ -1,0 +1,50 @@
+import { Redis, type RedisOptions } from "ioredis";
+import { config } from "~/config.server";
+import { logger } from "./logger.server";
+
+function createRedis(name: string, extra: RedisOptions) {
+  const client = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, { connectionName: name, ...extra })
+    : new Redis({
+        host: config.REDIS_HOST,
+        port: config.REDIS_PORT,
+        password: config.REDIS_PASSWORD,
+        db: config.REDIS_DB,
+        connectionName: name,
+        ...extra,
+      });
+  client.on("error", (err) => logger.warn({ err: err.message, redis: name }, "redis error"));
+  return client;
+}
+
+/**
+ * The web process' shared connection for limits, caches and BullMQ producers.
+ * Offline queueing is off so a request fails fast while Redis is down instead
+ * of hanging until it returns.
+ */
+export const redis = createRedis("tvn-main", { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+
+/** A connection for blocking BullMQ consumers (workers, QueueEvents): they must wait, not fail. */
+export function createBlockingRedis(name: string) {
+  return createRedis(name, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+}
+
+export async function closeRedis() {
+  if (redis.status !== "end") await redis.quit().catch(() => redis.disconnect());
+}
+
+/** Resolves once the client is connected; start-up waits on it because commands fail fast while offline. */
+export function redisReady(client: Redis = redis, timeoutMs = 15_000) {
+  if (client.status === "ready") return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off("ready", onReady);
+      reject(new Error(`Redis not reachable within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once("ready", onReady);
+  });
+}

@@ -1,0 +1,74 @@
+import { data } from "@remix-run/node";
+import { AppError, type ErrorKind, logger } from "~/platform/index.server";
+
+/**
+ * The route edge of the JSON API. Capabilities throw AppErrors in domain
+ * terms; this is the one place their kinds become HTTP statuses, and every
+ * API answer has one error shape: `{ "error": { "code", "message" } }`.
+ */
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  gone: 410,
+  unprocessable: 422,
+  limited: 429,
+  client_closed: 499,
+  internal: 500,
+  upstream: 502,
+  unavailable: 503,
+};
+
+export const statusOf = (err: AppError) => STATUS[err.kind];
+
+export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  return Response.json({ error: { code, message } }, { status, headers: { "Cache-Control": "no-store", ...headers } });
+}
+
+export const appErrorResponse = (err: AppError) => errorResponse(statusOf(err), err.code, err.message, err.headers);
+
+/** Runs an API handler; an AppError becomes its status, anything else a logged 500 — never an HTML page. */
+export async function apiRoute(handler: () => Promise<Response>): Promise<Response> {
+  try {
+    return await handler();
+  } catch (err) {
+    if (err instanceof AppError) return appErrorResponse(err);
+    logger.error({ err }, "unexpected error in an API route");
+    return errorResponse(500, "internal_error", "Something went wrong on our side. Please try again.");
+  }
+}
+
+/** For page actions: the AppError's status and a body the page renders, or the error rethrown. */
+export function actionError<T>(err: unknown, body: (err: AppError) => T) {
+  if (!(err instanceof AppError)) throw err;
+  return data(body(err), { status: statusOf(err), headers: err.headers });
+}
+
+/** A 405 in the API's error shape, naming the method to use. */
+export function methodNotAllowed(allow: string, message = `Use ${allow}.`) {
+  return new AppError("method_not_allowed", "method_not_allowed", message, { headers: { Allow: allow } });
+}
+
+export function assertMethod(request: Request, allow: string) {
+  if (request.method !== allow) throw methodNotAllowed(allow);
+}
+
+/** Reads a JSON or form body into a plain object; a malformed body is a 400, not a crash. */
+export async function readBody(request: Request): Promise<Record<string, unknown>> {
+  const type = request.headers.get("Content-Type") ?? "";
+  const invalid = (cause: unknown) => new AppError("invalid", "invalid_body", "The request body must be a JSON object or a form.", { cause });
+  if (type.includes("application/json")) {
+    const body: unknown = await request.json().catch((err: unknown) => {
+      throw invalid(err);
+    });
+    if (body && typeof body === "object" && !Array.isArray(body)) return body as Record<string, unknown>;
+    throw invalid(new Error("not an object"));
+  }
+  const form = await request.formData().catch((err: unknown) => {
+    throw invalid(err);
+  });
+  return Object.fromEntries(form);
+}

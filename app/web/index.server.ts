@@ -1,0 +1,12 @@
+/**
+ * The route edge: what routes and the custom server share to turn requests
+ * into calls and domain errors into HTTP — error shapes and statuses, bodies,
+ * Node-stream responses, toasts, the visitor's language and theme, and the
+ * per-address API budget. It knows no capability.
+ */
+export { consumeApiRequest } from "./api-limit.server";
+export { actionError, apiRoute, appErrorResponse, assertMethod, errorResponse, methodNotAllowed, readBody, statusOf } from "./http.server";
+export { requestTranslator } from "./messages.server";
+export { nodeBodyOf, responseFromNodeStream } from "./node-body.server";
+export { getPreferences, preferenceCookies, THEMES, type Theme } from "./preferences.server";
+export { redirectWithToast, takeToast, toastCookieHeader, type Toast } from "./toast.server";
