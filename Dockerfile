@@ -7,22 +7,20 @@ WORKDIR /app
 
 FROM base AS build
 COPY package.json package-lock.json .npmrc ./
-RUN npm install --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx remix build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 FROM base AS runtime
 ENV NODE_ENV=production PORT=3000
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/build ./build
 COPY --from=build --chown=node:node /app/public ./public
-COPY --chown=node:node package.json tsconfig.json ./
-COPY --chown=node:node app ./app
-COPY --chown=node:node server ./server
-COPY --chown=node:node workers ./workers
 COPY --chown=node:node drizzle ./drizzle
+COPY --chown=node:node package.json ./
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/monitoring/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--import", "tsx", "server/index.ts"]
+# Compiled JavaScript only: the web process is build/index.js, the worker build/worker.js.
+CMD ["node", "build/index.js"]

@@ -17,7 +17,7 @@ typecheck:
 	npx tsc
 
 build:
-	npx remix build
+	npm run build
 
 bench:            ## the benchmark table (docs/benchmarks.md keeps the latest)
 	npm run bench

@@ -46,8 +46,8 @@ const maintenance = new Worker(
 
 const workers = [analysis, maintenance];
 for (const worker of workers) {
-  worker.on("error", (err) => logger.error({ err: err.message, queue: worker.name }, "worker error"));
-  worker.on("failed", (job, err) => logger.warn({ queue: worker.name, job: job?.id, attempt: job?.attemptsMade, err: err.message }, "job failed"));
+  worker.on("error", (err) => logger.error({ err, queue: worker.name }, "worker error"));
+  worker.on("failed", (job, err) => logger.warn({ queue: worker.name, job: job?.id, attempt: job?.attemptsMade, err }, "job failed"));
 }
 
 await Promise.all(workers.map((worker) => worker.waitUntilReady()));

@@ -31,8 +31,9 @@ export function AnalyzeForm({ lastResult, defaultUrl }: { lastResult?: Submissio
         input.dispatchEvent(new Event("input", { bubbles: true }));
         input.focus();
       }
-    } catch {
+    } catch (err) {
       // The browser refused clipboard access; typing or Ctrl+V still works.
+      console.info("clipboard read refused", err);
     }
   }
 

@@ -11,8 +11,9 @@ export function CopyButton({ text, label, done }: { text: string; label: string;
       await navigator.clipboard.writeText(text);
       setCopied(true);
       setTimeout(() => setCopied(false), 2_000);
-    } catch {
+    } catch (err) {
       // Clipboard refused (permissions): the link beside the button still works.
+      console.info("clipboard write refused", err);
     }
   }
   return (

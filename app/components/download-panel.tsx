@@ -61,7 +61,8 @@ function Manager({ download, onActive }: { download: ReadyDownload; onActive: (a
   };
   const cancel = async () => {
     // Revoking the link is what stops the server; the job then drops what it stored.
-    await fetch(`/api/streaming/token/${encodeURIComponent(download.token)}`, { method: "DELETE" }).catch(() => {});
+    // Offline: the link expires by itself; the local download is cancelled either way.
+    await fetch(`/api/streaming/token/${encodeURIComponent(download.token)}`, { method: "DELETE" }).catch((err: unknown) => console.warn("could not revoke the link", err));
     await job.current?.cancel();
   };
 

@@ -187,7 +187,9 @@ async function ownedTokenById(tokenId: string, userId: string) {
 
 async function revoke(row: StreamToken) {
   if (!row.revokedAt) await db.update(streamTokens).set({ revokedAt: new Date() }).where(eq(streamTokens.id, row.id));
-  await redis.publish(STREAM_ABORT_CHANNEL, row.id);
+  // The revocation is recorded either way: without Redis, streams already running on this token
+  // only stop at their end, and every new request is refused.
+  await redis.publish(STREAM_ABORT_CHANNEL, row.id).catch((err: unknown) => logger.warn({ err, tokenId: row.id }, "could not announce a revocation to other processes"));
 }
 
 /** Revokes the token and stops any stream running on it, in whichever web process serves it. */

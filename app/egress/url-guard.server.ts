@@ -6,8 +6,9 @@ export class BlockedUrlError extends Error {
   constructor(
     readonly code: "private_network" | "unresolvable_host",
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = "BlockedUrlError";
   }
 }
@@ -45,8 +46,8 @@ export async function assertPublicUrl(raw: string): Promise<void> {
   } else {
     try {
       addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
-    } catch {
-      throw new BlockedUrlError("unresolvable_host", `The host ${host} could not be found.`);
+    } catch (err) {
+      throw new BlockedUrlError("unresolvable_host", `The host ${host} could not be found.`, { cause: err });
     }
   }
   if (addresses.length === 0 || !addresses.every(isPublicAddress)) {

@@ -278,8 +278,9 @@ async function openStore(kind: "auto" | "memory"): Promise<Store> {
   if (kind === "auto" && hasWritableOpfs()) {
     try {
       return await opfsStore();
-    } catch {
-      // Firefox's private windows refuse the directory, for one.
+    } catch (err) {
+      // Firefox's private windows refuse the directory, for one: memory takes over.
+      console.info("private file storage unavailable, keeping the download in memory", err);
     }
   }
   return memoryStore();
@@ -301,7 +302,7 @@ async function opfsStore(): Promise<Store> {
   const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(OPFS_DIR, { create: true });
   if (!swept) {
     swept = true;
-    void sweep(dir).catch(() => {});
+    void sweep(dir).catch((err: unknown) => console.info("could not sweep old partial downloads", err));
   }
   const name = crypto.randomUUID();
   const handle = await dir.getFileHandle(name, { create: true });
@@ -316,7 +317,7 @@ async function opfsStore(): Promise<Store> {
     },
     file: () => handle.getFile(),
     // Fails only when the file is already gone (a cancel after save, or another page's sweep).
-    remove: () => dir.removeEntry(name).catch(() => {}),
+    remove: () => dir.removeEntry(name).catch((err: unknown) => console.debug("partial download already removed", err)),
   };
 }
 
@@ -328,7 +329,7 @@ async function sweep(dir: FileSystemDirectoryHandle) {
     const { lastModified } = await (entry as FileSystemFileHandle).getFile();
     if (Date.now() - lastModified > STALE_AFTER_MS) stale.push(entry.name);
   }
-  for (const name of stale) await dir.removeEntry(name).catch(() => {});
+  for (const name of stale) await dir.removeEntry(name).catch((err: unknown) => console.debug("stale partial download already removed", err));
 }
 
 function memoryStore(): Store {

@@ -1,14 +1,30 @@
 /** Download file names, shared by the stream route (Content-Disposition) and the browser's download manager. */
 
+const MAX_BASE_LENGTH = 150;
+
+/**
+ * The longest prefix of whole graphemes within `max` UTF-16 units: an emoji,
+ * a flag or a letter with its combining marks is kept whole or left out,
+ * never split (a lone surrogate is not valid UTF-8).
+ */
+export function cutGraphemes(text: string, max: number) {
+  if (text.length <= max) return text;
+  let end = 0;
+  for (const { segment, index } of new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)) {
+    if (index + segment.length > max) break;
+    end = index + segment.length;
+  }
+  return text.slice(0, end);
+}
+
 /** A file name safe for every browser: no control characters, quotes or path separators. */
 export function downloadFileName(title: string, ext: string) {
-  const base = title
+  const cleaned = title
     .normalize("NFC")
     .replace(/[\u0000-\u001f\u007f"\\/:*?<>|]+/g, " ")
     .replace(/\s+/g, " ")
-    .trim()
-    .slice(0, 150)
-    .replace(/[. ]+$/, "");
+    .trim();
+  const base = cutGraphemes(cleaned, MAX_BASE_LENGTH).replace(/[. ]+$/, "");
   return `${base || "video"}.${ext}`;
 }
 

@@ -13,13 +13,11 @@ export const MediaUrlSchema = z
   .min(1, "validation.url.required")
   .max(MAX_URL_LENGTH, "validation.url.tooLong")
   .superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
+    if (!URL.canParse(value)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: "validation.url.notUrl" });
       return;
     }
+    const url = new URL(value);
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: "validation.url.protocol" });
     } else if (!url.hostname || (!url.hostname.includes(".") && !url.hostname.startsWith("["))) {

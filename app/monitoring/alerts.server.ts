@@ -28,7 +28,7 @@ async function notify(event: AlertEvent) {
     });
     if (!response.ok) logger.warn({ status: response.status, alert: event.key }, "alert webhook refused the alert");
   } catch (err) {
-    logger.warn({ err: (err as Error).message, alert: event.key }, "alert webhook unreachable");
+    logger.warn({ err, alert: event.key }, "alert webhook unreachable");
   }
 }
 

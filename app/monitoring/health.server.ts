@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { config } from "~/config.server";
 import { sql } from "~/db/client.server";
 import { analysisQueue } from "~/analysis/index.server";
-import { redis } from "~/platform/index.server";
+import { logger, redis } from "~/platform/index.server";
 import { eventLoopLagMs } from "./process-stats.server";
 
 const run = promisify(execFile);
@@ -45,7 +45,10 @@ export function toolVersion(command: string, args: string[], pick: (stdout: stri
     version = run(command, args, { timeout: 10_000 }).then(({ stdout }) => pick(stdout));
     versions.set(key, version);
     // A failure is not remembered: the tool may be installed later.
-    version.catch(() => versions.delete(key));
+    version.catch((err: unknown) => {
+      logger.warn({ err, command }, "could not read a tool's version");
+      versions.delete(key);
+    });
   }
   return version;
 }

@@ -1,13 +1,12 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import type { Queue } from "bullmq";
 import { AggregatorRegistry, Counter, Gauge, Registry, type PrometheusContentType } from "prom-client";
+import packageJson from "../../package.json";
 import { requireApiAdmin } from "~/accounts/index.server";
 import { analysisLatencyLastHour, analysisQueue, cacheCounters } from "~/analysis/index.server";
 import { config, publicConfig } from "~/config.server";
 import { byPrefix, listActiveStreams, streamCounters, tokenCounters } from "~/downloads/index.server";
 import { ratio, type MetricsSnapshot, type QueueReport, type QueueThroughput } from "~/lib/monitoring";
-import { AppError } from "~/platform/index.server";
+import { AppError, logger } from "~/platform/index.server";
 import { apiRoute } from "~/web/index.server";
 import { ffmpegVersion, ytDlpVersion } from "./health.server";
 import { maintenanceQueue } from "./maintenance-queue.server";
@@ -158,19 +157,16 @@ export async function prometheusMetrics(): Promise<{ body: string; contentType: 
   return { body: await merged.metrics(), contentType: merged.contentType };
 }
 
-const version = (() => {
-  try {
-    return (JSON.parse(readFileSync(path.resolve("package.json"), "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
-})();
 
 export async function statusReport() {
-  const [ytDlp, ffmpeg] = await Promise.all([ytDlpVersion().catch(() => null), ffmpegVersion().catch(() => null)]);
+  const missing = (tool: string) => (err: unknown) => {
+    logger.warn({ err, tool }, "could not read a tool's version");
+    return null;
+  };
+  const [ytDlp, ffmpeg] = await Promise.all([ytDlpVersion().catch(missing("yt-dlp")), ffmpegVersion().catch(missing("ffmpeg"))]);
   return {
     name: "taivideonhanh",
-    version,
+    version: packageJson.version,
     environment: config.NODE_ENV,
     startedAt: new Date(Date.now() - process.uptime() * 1000).toISOString(),
     uptimeSeconds: Math.round(process.uptime()),

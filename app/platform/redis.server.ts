@@ -13,7 +13,7 @@ function createRedis(name: string, extra: RedisOptions) {
         connectionName: name,
         ...extra,
       });
-  client.on("error", (err) => logger.warn({ err: err.message, redis: name }, "redis error"));
+  client.on("error", (err) => logger.warn({ err, redis: name }, "redis error"));
   return client;
 }
 
@@ -30,7 +30,11 @@ export function createBlockingRedis(name: string) {
 }
 
 export async function closeRedis() {
-  if (redis.status !== "end") await redis.quit().catch(() => redis.disconnect());
+  if (redis.status === "end") return;
+  await redis.quit().catch((err: unknown) => {
+    logger.debug({ err }, "redis quit failed; disconnecting");
+    redis.disconnect();
+  });
 }
 
 /** Resolves once the client is connected; start-up waits on it because commands fail fast while offline. */

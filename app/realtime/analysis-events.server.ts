@@ -13,7 +13,7 @@ import type { SocketServer } from "./socket.server";
  */
 export function relayAnalysisEvents(io: SocketServer) {
   const events = new QueueEvents(ANALYSIS_QUEUE, { connection: createBlockingRedis("tvn-analysis-events") });
-  events.on("error", (err) => logger.warn({ err: err.message }, "analysis events error"));
+  events.on("error", (err) => logger.warn({ err }, "analysis events error"));
 
   // Every web process receives the queue's events: each tells only its own sockets (io.local),
   // or the Redis adapter would deliver every update once per web process.
@@ -26,7 +26,10 @@ export function relayAnalysisEvents(io: SocketServer) {
   });
 
   const relayFromRow = async (jobId: string) => {
-    const row = await getAnalysisOwnerAndStatus(jobId).catch(() => null);
+    const row = await getAnalysisOwnerAndStatus(jobId).catch((err: unknown) => {
+      logger.warn({ err, jobId }, "could not relay an analysis update");
+      return null;
+    });
     if (row) emit(row.userId, { requestId: jobId, status: row.status, stage: row.stage, progress: row.progress });
   };
   events.on("completed", ({ jobId }) => void relayFromRow(jobId));

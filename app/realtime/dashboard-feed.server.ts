@@ -18,7 +18,7 @@ export function startDashboardFeed(io: SocketServer) {
     try {
       io.local.to(ADMIN_ROOM).emit("dashboard:update", await dashboardLive());
     } catch (err) {
-      logger.warn({ err: (err as Error).message }, "could not update the dashboard");
+      logger.warn({ err }, "could not update the dashboard");
     } finally {
       busy = false;
     }

@@ -20,9 +20,9 @@ export function attachSocketServer(httpServer: HttpServer) {
   // room in one process reaches that user's sockets on all of them.
   const pub = createBlockingRedis("tvn-socket-pub");
   const sub = pub.duplicate({ connectionName: "tvn-socket-sub" });
-  sub.on("error", (err) => logger.warn({ err: err.message, redis: "tvn-socket-sub" }, "redis error"));
+  sub.on("error", (err) => logger.warn({ err, redis: "tvn-socket-sub" }, "redis error"));
   io.adapter(createAdapter(pub, sub));
-  io.of("/").adapter.on("error", (err: Error) => logger.warn({ err: err.message }, "socket.io adapter error"));
+  io.of("/").adapter.on("error", (err: Error) => logger.warn({ err }, "socket.io adapter error"));
 
   io.use(async (socket, next) => {
     try {

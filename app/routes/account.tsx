@@ -6,12 +6,16 @@ import { useI18n } from "~/hooks/use-i18n";
 import { pageTitle } from "~/lib/page-title";
 import { requireUser } from "~/accounts/index.server";
 import { activeStreamCount, dailyQuota, listActiveTokens } from "~/downloads/index.server";
+import { logger } from "~/platform/index.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.account");
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const [quota, tokens, streams] = await Promise.all([dailyQuota(user), listActiveTokens(user.id), activeStreamCount(user.id).catch(() => 0)]);
+  const [quota, tokens, streams] = await Promise.all([dailyQuota(user), listActiveTokens(user.id), activeStreamCount(user.id).catch((err: unknown) => {
+      logger.warn({ err }, "could not count running downloads");
+      return 0;
+    })]);
   return {
     email: user.email,
     tier: user.tier,

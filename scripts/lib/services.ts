@@ -105,15 +105,21 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals, timeoutMs 
 
 async function waitUntil(what: string, child: ChildProcess, logFile: string, probe: () => Promise<boolean>, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
+  let lastRefusal: unknown;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`${what} exited during start-up (code ${child.exitCode ?? child.signalCode}); see ${logFile}`);
     }
-    if (await probe().catch(() => false)) return;
+    // Not up yet: a refused connection is the expected answer while it starts.
+    const up = await probe().catch((err: unknown) => {
+      lastRefusal = err;
+      return false;
+    });
+    if (up) return;
     await sleep(100);
   }
   child.kill("SIGKILL");
-  throw new Error(`${what} did not become ready within ${timeoutMs} ms; see ${logFile}`);
+  throw new Error(`${what} did not become ready within ${timeoutMs} ms; see ${logFile}`, { cause: lastRefusal });
 }
 
 export async function startPostgres({

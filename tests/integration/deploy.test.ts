@@ -1,14 +1,18 @@
 /**
  * The deployment files, checked without a Docker engine (none runs on our CI
  * machines): Debian's docker-compose resolves and validates the compose file
- * with an env file like an operator's; the Dockerfile is read for what it promises.
+ * with an env file like an operator's. The Dockerfile's runtime stage is
+ * replayed without Docker: exactly the files it copies, in a fresh folder,
+ * started with its CMD (and the worker with compose's command).
  */
-import { execFile } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, appendFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { appendFileSync, copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { getFreePort, stopChild } from "../../scripts/lib/services";
+import { waitFor } from "../support/wait";
 
 const run = promisify(execFile);
 
@@ -57,5 +61,49 @@ describe("Dockerfile", () => {
   it("leaves secrets and local state out of the build context", () => {
     const ignored = readFileSync(".dockerignore", "utf8").split("\n");
     for (const entry of [".env", ".data", "node_modules", ".git"]) expect(ignored).toContain(entry);
+  });
+});
+
+/** The runtime stage: what it copies (from the build stage or the context) and the command it runs. */
+function runtimeStage(dockerfile: string) {
+  const stage = dockerfile.slice(dockerfile.indexOf("AS runtime"));
+  const copies = [...stage.matchAll(/^COPY (?:--from=\w+ )?(?:--chown=\S+ )?(\S+) (\S+)$/gm)].map(([, from, to]) => ({ from: from.replace(/^\/app\//, ""), to }));
+  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(stage)?.[1] ?? "[]") as string[];
+  return { copies, cmd };
+}
+
+describe("the image's runtime files", () => {
+  it("run the web process from its CMD and the worker from compose's command, with no sources or TypeScript", async () => {
+    const { copies, cmd } = runtimeStage(readFileSync("Dockerfile", "utf8"));
+    expect(cmd).toEqual(["node", "build/index.js"]);
+    expect(copies.map((c) => c.from)).not.toEqual(expect.arrayContaining(["app", "server", "workers"]));
+    const dir = mkdtempSync(path.join(os.tmpdir(), "tvn-image-"));
+    try {
+      for (const { from, to } of copies) {
+        const target = path.join(dir, to === "./" ? path.basename(from) : to);
+        // node_modules is linked, not copied: the image prunes it, which this check does not replay.
+        if (from === "node_modules") symlinkSync(path.resolve(from), target);
+        else cpSync(path.resolve(from), target, { recursive: true });
+      }
+      const port = await getFreePort();
+      const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", HOST: "127.0.0.1", PORT: String(port), SESSION_SECRET: "s".repeat(32), STREAM_TOKEN_SECRET: "t".repeat(32) };
+      const logs: string[] = [];
+      const [web, worker] = [cmd.slice(1), ["build/worker.js"]].map((args) => {
+        const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+        for (const stream of [child.stdout, child.stderr]) stream.on("data", (c: Buffer) => logs.push(c.toString()));
+        return child;
+      });
+      try {
+        await waitFor(() => fetch(`http://127.0.0.1:${port}/api/monitoring/health`).then((r) => r.ok, () => false), { timeoutMs: 30_000, message: () => logs.join("") });
+        await waitFor(() => logs.join("").includes("worker ready"), { timeoutMs: 30_000, message: () => logs.join("") });
+        const page = await fetch(`http://127.0.0.1:${port}/login`);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain("/build/");
+      } finally {
+        await Promise.all([stopChild(web, "SIGTERM", 10_000), stopChild(worker, "SIGTERM", 10_000)]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
