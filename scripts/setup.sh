@@ -34,11 +34,8 @@ if ((${#missing[@]})); then
   fi
 fi
 
-# Install from the lock file when node_modules is absent or older than it.
-# Not `npm ci`: npm 11 here writes locks without other platforms' optional
-# packages and then its own `npm ci` rejects them as out of sync; `npm install`
-# installs exactly the locked versions and leaves the lock file unchanged.
+# Install exactly the locked versions when node_modules is absent or older than the lock.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "[setup] installing npm packages from package-lock.json"
-  npm install --no-audit --no-fund
+  npm ci --no-audit --no-fund
 fi

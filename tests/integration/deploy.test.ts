@@ -86,7 +86,7 @@ describe("the image's runtime files", () => {
         else cpSync(path.resolve(from), target, { recursive: true });
       }
       const port = await getFreePort();
-      const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", HOST: "127.0.0.1", PORT: String(port), SESSION_SECRET: "s".repeat(32), STREAM_TOKEN_SECRET: "t".repeat(32) };
+      const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "info", NODE_ENV: "production", HOST: "127.0.0.1", PORT: String(port), SESSION_SECRET: "s".repeat(32), STREAM_TOKEN_SECRET: "t".repeat(32) };
       const logs: string[] = [];
       const [web, worker] = [cmd.slice(1), ["build/worker.js"]].map((args) => {
         const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -94,10 +94,8 @@ describe("the image's runtime files", () => {
         return child;
       });
       try {
-        await waitFor(() => fetch(`http://127.0.0.1:${port}/api/monitoring/health`).then((r) => r.ok, () => false), { timeoutMs: 30_000, message: () => logs.join("") });
+        const page = await waitFor(() => fetch(`http://127.0.0.1:${port}/login`).then((r) => (r.ok ? r : null), () => null), { timeoutMs: 30_000, message: () => logs.join("") });
         await waitFor(() => logs.join("").includes("worker ready"), { timeoutMs: 30_000, message: () => logs.join("") });
-        const page = await fetch(`http://127.0.0.1:${port}/login`);
-        expect(page.status).toBe(200);
         expect(await page.text()).toContain("/build/");
       } finally {
         await Promise.all([stopChild(web, "SIGTERM", 10_000), stopChild(worker, "SIGTERM", 10_000)]);
