@@ -13,13 +13,17 @@ const flag = z
   .default("false")
   .transform((v) => v === "true" || v === "1");
 
-const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const secretList = z
   .string()
   .min(1)
-  .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().min(16, "each secret needs at least 16 characters")).min(1));
 
 const schema = z
@@ -47,7 +51,12 @@ const schema = z
     ADMIN_EMAILS: z
       .string()
       .default("")
-      .transform((v) => v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean)),
+      .transform((v) =>
+        v
+          .split(",")
+          .map((s) => s.trim().toLowerCase())
+          .filter(Boolean),
+      ),
 
     AUTH_RATE_LIMIT_PER_IP: int(30, 1),
     AUTH_RATE_LIMIT_PER_EMAIL: int(10, 1),
@@ -130,14 +139,10 @@ function parseTrustProxy(value: string): boolean | number | string {
 }
 
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
-  const cleaned = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
-  );
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
   const result = schema.safeParse(cleaned);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`),
-    );
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".") || "(env)"}: ${issue.message}`));
   }
   return { ...result.data, trustProxy: parseTrustProxy(result.data.TRUST_PROXY) };
 }

@@ -24,8 +24,17 @@ const sections: Array<{ name: string; rows: BenchRow[] }> = [];
 for (const suite of suites) {
   const file = path.join(dir, `${suite.name}.jsonl`);
   console.error(`running the ${suite.name} benchmark…`);
-  const result = spawnSync(process.execPath, ["--import", "tsx", suite.script, ...suite.args], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, BENCH_ROWS_FILE: file } });
-  const rows = result.status === 0 ? readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line) as BenchRow) : [];
+  const result = spawnSync(process.execPath, ["--import", "tsx", suite.script, ...suite.args], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, BENCH_ROWS_FILE: file },
+  });
+  const rows =
+    result.status === 0
+      ? readFileSync(file, "utf8")
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line) as BenchRow)
+      : [];
   if (result.status !== 0) console.error(`the ${suite.name} benchmark failed (exit ${result.status})`);
   sections.push({ name: suite.name, rows });
 }

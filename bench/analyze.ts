@@ -75,7 +75,11 @@ try {
   const bareP50 = percentile(bare, 50);
   printTable(`analysis benchmark — ${os.cpus().length} cores, node ${process.version}, cold n=${COLD}, cached n=${CACHED}`, [
     { measure: "bare yt-dlp -J (baseline), p50 / p95", figure: `${ms(bareP50)} / ${ms(percentile(bare, 95))}`, ratio: "1.00" },
-    { measure: "cold analyse end to end, p50 / p95", figure: `${ms(percentile(cold, 50))} / ${ms(percentile(cold, 95))}`, ratio: `${(percentile(cold, 50) / bareP50).toFixed(2)} × bare yt-dlp` },
+    {
+      measure: "cold analyse end to end, p50 / p95",
+      figure: `${ms(percentile(cold, 50))} / ${ms(percentile(cold, 95))}`,
+      ratio: `${(percentile(cold, 50) / bareP50).toFixed(2)} × bare yt-dlp`,
+    },
     {
       measure: "cached analyse (HTTP 200), p50 / p99",
       figure: `${ms(percentile(cached, 50))} / ${ms(percentile(cached, 99))}`,

@@ -2,7 +2,26 @@
 import { spawn } from "node:child_process";
 import http from "node:http";
 
-const args = ["-hide_banner", "-loglevel", "error", "-nostdin", "-i", process.env.BENCH_SOURCE!, "-map", "0:a:0", "-vn", "-c:a", "copy", "-bsf:a", "aac_adtstoasc", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "pipe:1"];
+const args = [
+  "-hide_banner",
+  "-loglevel",
+  "error",
+  "-nostdin",
+  "-i",
+  process.env.BENCH_SOURCE!,
+  "-map",
+  "0:a:0",
+  "-vn",
+  "-c:a",
+  "copy",
+  "-bsf:a",
+  "aac_adtstoasc",
+  "-f",
+  "mp4",
+  "-movflags",
+  "frag_keyframe+empty_moov+default_base_moof",
+  "pipe:1",
+];
 http
   .createServer((_req, res) => {
     const child = spawn("ffmpeg", args, { stdio: ["ignore", "pipe", "ignore"] });

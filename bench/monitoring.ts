@@ -75,8 +75,12 @@ try {
     row(`GET /metrics (Prometheus, ${(promSize / 1024).toFixed(0)} KB)`, prom),
     row("one performance sample (worker)", sampleTimes),
   ]);
-  console.log(`\nsampler storage: ${bytes} B per row ≈ ${(perDay / 1024 / 1024).toFixed(1)} MB per day at the default 5 s, kept METRICS_RETENTION_HOURS (24 h).`);
-  console.log(`sampler CPU at the default 5 s: ${(percentile(sampleTimes, 50) / 5000 * 100).toFixed(2)} % of one core (p50 time per sample ÷ interval, an upper bound: most of it is waiting on Redis and Postgres).`);
+  console.log(
+    `\nsampler storage: ${bytes} B per row ≈ ${(perDay / 1024 / 1024).toFixed(1)} MB per day at the default 5 s, kept METRICS_RETENTION_HOURS (24 h).`,
+  );
+  console.log(
+    `sampler CPU at the default 5 s: ${((percentile(sampleTimes, 50) / 5000) * 100).toFixed(2)} % of one core (p50 time per sample ÷ interval, an upper bound: most of it is waiting on Redis and Postgres).`,
+  );
 } finally {
   await app.stop();
   await sql.end();

@@ -68,7 +68,10 @@ try {
   const targets: Array<{ cookie: string; body: string }> = [];
   for (const client of clients) {
     const analysis = await analyzed(client, origin.url("mp4"));
-    targets.push({ cookie: `tvn_session=${client.cookie("tvn_session")}`, body: JSON.stringify({ requestId: analysis.requestId, formatId: plainFormat(analysis).id }) });
+    targets.push({
+      cookie: `tvn_session=${client.cookie("tvn_session")}`,
+      body: JSON.stringify({ requestId: analysis.requestId, formatId: plainFormat(analysis).id }),
+    });
   }
   const turns = new Array<number>(CONCURRENCY).fill(0);
   const nextTarget = (worker: number) => targets[worker * USERS_PER_LOOP + (turns[worker]++ % USERS_PER_LOOP)];
@@ -76,7 +79,11 @@ try {
   const floor = await load(() => fetch(`${app.baseUrl}/favicon.svg`));
   const tokens = await load((worker) => {
     const target = nextTarget(worker);
-    return fetch(`${app.baseUrl}/api/streaming/token`, { method: "POST", headers: { "Content-Type": "application/json", Cookie: target.cookie }, body: target.body });
+    return fetch(`${app.baseUrl}/api/streaming/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Cookie: target.cookie },
+      body: target.body,
+    });
   });
 
   // 1,000 sockets of one user; a throttled download of theirs reports progress twice a second.
@@ -97,28 +104,39 @@ try {
   }
   const slowAnalysis = await analyzed(owner, origin.slowUrl("mp4"));
   const created = (await (
-    await owner.request("/api/streaming/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ requestId: slowAnalysis.requestId, formatId: plainFormat(slowAnalysis).id }) })
+    await owner.request("/api/streaming/token", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ requestId: slowAnalysis.requestId, formatId: plainFormat(slowAnalysis).id }),
+    })
   ).json()) as { streamUrl: string };
   await new Promise<void>((resolve) => spawn("curl", ["-s", "-o", "/dev/null", `${app.baseUrl}${created.streamUrl}`]).once("close", () => resolve()));
   const events = delays.length / SOCKETS;
 
-  printTable(`realtime benchmark — ${os.cpus().length} cores, node ${process.version}, ${CONCURRENCY} concurrent clients for ${SECONDS} s, ${SOCKETS} sockets`, [
-    { measure: "static file through the same server (baseline), req/s · p99", figure: `${floor.perSecond.toFixed(0)}/s · ${floor.p99.toFixed(1)} ms`, ratio: "1.00" },
-    {
-      measure: "POST /api/streaming/token, req/s · p99",
-      figure: `${tokens.perSecond.toFixed(0)}/s · ${tokens.p99.toFixed(1)} ms${tokens.failures ? ` (${tokens.failures} refused)` : ""}`,
-      ratio: `${(tokens.perSecond / floor.perSecond).toFixed(2)} × static`,
-      target: "≥ 1,000/s, p99 ≤ 50 ms",
-      met: tokens.perSecond >= 1000 && tokens.p99 <= 50,
-    },
-    {
-      measure: `stream:progress to ${SOCKETS} sockets, p50 / p99 (${events.toFixed(0)} events each)`,
-      figure: `${percentile(delays, 50).toFixed(1)} / ${percentile(delays, 99).toFixed(1)} ms`,
-      ratio: "",
-      target: "p99 ≤ 100 ms",
-      met: percentile(delays, 99) <= 100,
-    },
-  ]);
+  printTable(
+    `realtime benchmark — ${os.cpus().length} cores, node ${process.version}, ${CONCURRENCY} concurrent clients for ${SECONDS} s, ${SOCKETS} sockets`,
+    [
+      {
+        measure: "static file through the same server (baseline), req/s · p99",
+        figure: `${floor.perSecond.toFixed(0)}/s · ${floor.p99.toFixed(1)} ms`,
+        ratio: "1.00",
+      },
+      {
+        measure: "POST /api/streaming/token, req/s · p99",
+        figure: `${tokens.perSecond.toFixed(0)}/s · ${tokens.p99.toFixed(1)} ms${tokens.failures ? ` (${tokens.failures} refused)` : ""}`,
+        ratio: `${(tokens.perSecond / floor.perSecond).toFixed(2)} × static`,
+        target: "≥ 1,000/s, p99 ≤ 50 ms",
+        met: tokens.perSecond >= 1000 && tokens.p99 <= 50,
+      },
+      {
+        measure: `stream:progress to ${SOCKETS} sockets, p50 / p99 (${events.toFixed(0)} events each)`,
+        figure: `${percentile(delays, 50).toFixed(1)} / ${percentile(delays, 99).toFixed(1)} ms`,
+        ratio: "",
+        target: "p99 ≤ 100 ms",
+        met: percentile(delays, 99) <= 100,
+      },
+    ],
+  );
 } finally {
   for (const socket of sockets) socket.close();
   await app.stop();

@@ -38,7 +38,9 @@ function spawnHelper(script: string, env: Record<string, string>): Promise<{ chi
 
 /** Seconds for curl to fetch the URL to /dev/null; the throughput is size ÷ that. */
 async function curlSeconds(url: string) {
-  const { stdout } = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{time_total} %{size_download} %{time_starttransfer}", url], { maxBuffer: 1024 * 1024 });
+  const { stdout } = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{time_total} %{size_download} %{time_starttransfer}", url], {
+    maxBuffer: 1024 * 1024,
+  });
   const [total, size, ttfb] = stdout.split(" ").map(Number);
   return { seconds: total, size, ttfb };
 }
@@ -68,16 +70,35 @@ try {
   const { large, mp4 } = JSON.parse(readFileSync(path.join(os.tmpdir(), "tvn-bench-origin.json"), "utf8")) as { large: string; mp4: string };
 
   const app = await startApp({
-    env: { ALLOW_PRIVATE_NETWORKS: "true", AUTH_RATE_LIMIT_PER_IP: "100000", API_RATE_LIMIT_PER_MINUTE: "100000", MAX_CONCURRENT_STREAMS: "200", MAX_TOKENS_PER_USER: "50", MAX_TOKENS_PER_HOUR: "1000", FREE_TIER_DAILY: "1000" },
+    env: {
+      ALLOW_PRIVATE_NETWORKS: "true",
+      AUTH_RATE_LIMIT_PER_IP: "100000",
+      API_RATE_LIMIT_PER_MINUTE: "100000",
+      MAX_CONCURRENT_STREAMS: "200",
+      MAX_TOKENS_PER_USER: "50",
+      MAX_TOKENS_PER_HOUR: "1000",
+      FREE_TIER_DAILY: "1000",
+    },
   });
   const client = await signedUpClient(app.baseUrl, "bench");
   const tokenFor = async (url: string, pick: (f: { id: string; derived: string | null }) => boolean) => {
-    const { requestId } = (await (await client.request("/api/streaming/analyze", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) })).json()) as { requestId: string };
+    const { requestId } = (await (
+      await client.request("/api/streaming/analyze", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) })
+    ).json()) as { requestId: string };
     for (;;) {
-      const view = (await (await client.request(`/api/streaming/analyze/${requestId}`)).json()) as { status: string; result?: { formats: Array<{ id: string; derived: string | null }> } };
+      const view = (await (await client.request(`/api/streaming/analyze/${requestId}`)).json()) as {
+        status: string;
+        result?: { formats: Array<{ id: string; derived: string | null }> };
+      };
       if (view.status === "completed") {
         const format = view.result!.formats.find(pick)!;
-        const created = (await (await client.request("/api/streaming/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ requestId, formatId: format.id }) })).json()) as { streamUrl: string };
+        const created = (await (
+          await client.request("/api/streaming/token", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ requestId, formatId: format.id }),
+          })
+        ).json()) as { streamUrl: string };
         return `${app.baseUrl}${created.streamUrl}`;
       }
       if (view.status === "failed") throw new Error("analysis failed");
@@ -102,7 +123,10 @@ try {
   const bareFfmpeg: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();
-    await run("sh", ["-c", `ffmpeg -hide_banner -loglevel error -nostdin -i '${large}' -map 0:a:0 -vn -c:a copy -bsf:a aac_adtstoasc -f mp4 -movflags frag_keyframe+empty_moov+default_base_moof pipe:1 > /dev/null`]);
+    await run("sh", [
+      "-c",
+      `ffmpeg -hide_banner -loglevel error -nostdin -i '${large}' -map 0:a:0 -vn -c:a copy -bsf:a aac_adtstoasc -f mp4 -movflags frag_keyframe+empty_moov+default_base_moof pipe:1 > /dev/null`,
+    ]);
     bareFfmpeg.push((performance.now() - t0) / 1000);
   }
   const pipeSamples = [];
@@ -130,7 +154,11 @@ try {
   const growth = rssDuring - rssBefore;
   printTable(`stream benchmark — ${os.cpus().length} cores, node ${process.version}, ${SIZE_MB} MB fixture, median of ${RUNS}`, [
     { measure: "curl straight from the origin (machine limit)", figure: `${originMBs.toFixed(0)} MB/s`, ratio: "1.00" },
-    { measure: "bare Node http proxy (baseline)", figure: `${bareProxyMBs.toFixed(0)} MB/s`, ratio: `${pairedRatio(proxyRuns, originRuns).toFixed(2)} × origin` },
+    {
+      measure: "bare Node http proxy (baseline)",
+      figure: `${bareProxyMBs.toFixed(0)} MB/s`,
+      ratio: `${pairedRatio(proxyRuns, originRuns).toFixed(2)} × origin`,
+    },
     {
       measure: "direct path (token, slot, progress, accounting)",
       figure: `${directMBs.toFixed(0)} MB/s`,
@@ -139,8 +167,18 @@ try {
       met: directRatio >= 0.9,
     },
     { measure: "bare ffmpeg audio extraction > /dev/null", figure: `${median(bareFfmpeg).toFixed(2)} s`, ratio: "1.00" },
-    { measure: "bare Node server piping ffmpeg (baseline)", figure: `${median(barePipeSamples).toFixed(2)} s`, ratio: `${(median(bareFfmpeg) / median(barePipeSamples)).toFixed(2)} × bare ffmpeg` },
-    { measure: "pipe path (same conversion)", figure: `${median(pipeSamples).toFixed(2)} s`, ratio: `${pipeRatio.toFixed(2)} × bare pipe`, target: "≥ 0.9 × bare pipe", met: pipeRatio >= 0.9 },
+    {
+      measure: "bare Node server piping ffmpeg (baseline)",
+      figure: `${median(barePipeSamples).toFixed(2)} s`,
+      ratio: `${(median(bareFfmpeg) / median(barePipeSamples)).toFixed(2)} × bare ffmpeg`,
+    },
+    {
+      measure: "pipe path (same conversion)",
+      figure: `${median(pipeSamples).toFixed(2)} s`,
+      ratio: `${pipeRatio.toFixed(2)} × bare pipe`,
+      target: "≥ 0.9 × bare pipe",
+      met: pipeRatio >= 0.9,
+    },
     {
       measure: "TTFB direct path p50 / p99",
       figure: `${percentile(ttfb, 50).toFixed(1)} / ${percentile(ttfb, 99).toFixed(1)} ms`,
@@ -148,7 +186,13 @@ try {
       target: "p50 ≤ 25 ms",
       met: percentile(ttfb, 50) <= 25,
     },
-    { measure: "web RSS idle → 100 slow clients", figure: `${rssBefore.toFixed(0)} → ${rssDuring.toFixed(0)} MB`, ratio: `+${growth.toFixed(0)} MB`, target: "≤ +150 MB", met: growth <= 150 },
+    {
+      measure: "web RSS idle → 100 slow clients",
+      figure: `${rssBefore.toFixed(0)} → ${rssDuring.toFixed(0)} MB`,
+      ratio: `+${growth.toFixed(0)} MB`,
+      target: "≤ +150 MB",
+      met: growth <= 150,
+    },
   ]);
 } finally {
   for (const child of helpers) child.kill("SIGTERM");

@@ -10,7 +10,12 @@ import { startPostgres, startRedis } from "../scripts/lib/services";
 export async function startBenchServices(name: string) {
   const dir = mkdtempSync(path.join(os.tmpdir(), `tvn-bench-${name}-`));
   chmodSync(dir, 0o755);
-  const instance = (service: string) => ({ dataDir: path.join(dir, service), logFile: path.join(dir, `${service}.log`), password: randomBytes(12).toString("hex"), ephemeral: true });
+  const instance = (service: string) => ({
+    dataDir: path.join(dir, service),
+    logFile: path.join(dir, `${service}.log`),
+    password: randomBytes(12).toString("hex"),
+    ephemeral: true,
+  });
   const pg = await startPostgres(instance("postgres"));
   const redis = await startRedis(instance("redis"));
   await runMigrations(pg.url);

@@ -38,7 +38,12 @@ function requestLogger() {
     },
     autoLogging: { ignore: (req) => req.url?.startsWith("/build/") ?? false },
     serializers: {
-      req: (req: { id: unknown; method: string; url: string; remoteAddress: string }) => ({ id: req.id, method: req.method, url: maskTokens(req.url), ip: req.remoteAddress }),
+      req: (req: { id: unknown; method: string; url: string; remoteAddress: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: maskTokens(req.url),
+        ip: req.remoteAddress,
+      }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
   });
@@ -78,7 +83,10 @@ const apiBudget: RequestHandler = (req, res, next) => {
     const answer = limited
       ? errorResponse(429, "rate_limited", "Too many requests from your address. Slow down and try again shortly.", limitHeaders(outcome))
       : errorResponse(503, "limits_unavailable", "Request limits cannot be checked right now. Please try again shortly.", limitHeaders(outcome));
-    res.status(answer.status).set(Object.fromEntries(answer.headers)).send(await answer.text());
+    res
+      .status(answer.status)
+      .set(Object.fromEntries(answer.headers))
+      .send(await answer.text());
   }, next);
 };
 

@@ -4,7 +4,14 @@ import { config } from "~/config.server";
 import { closeDatabase } from "~/db/client.server";
 import { runMigrations } from "~/db/migrate.server";
 import { ANALYSIS_QUEUE, type AnalysisJob, AnalysisJobSchema, processAnalysisJob } from "~/analysis/index.server";
-import { MAINTENANCE_QUEUE, type MaintenanceJobName, maintenanceJobs, maintenanceQueue, runMaintenanceJob, startProcessStatsPublisher } from "~/monitoring/index.server";
+import {
+  MAINTENANCE_QUEUE,
+  type MaintenanceJobName,
+  maintenanceJobs,
+  maintenanceQueue,
+  runMaintenanceJob,
+  startProcessStatsPublisher,
+} from "~/monitoring/index.server";
 import { closeRedis, createBlockingRedis, logger, redisReady } from "~/platform/index.server";
 
 // Jobs may touch any table: the schema must be current before the first one runs.

@@ -25,7 +25,11 @@ export async function requireApiAdmin(request: Request, { metricsToken = false }
   }
   const user = await getUser(request);
   if (!user) {
-    throw new AppError("unauthenticated", "unauthenticated", metricsToken ? "Sign in as an administrator, or send the metrics token as a Bearer token." : "Sign in as an administrator.");
+    throw new AppError(
+      "unauthenticated",
+      "unauthenticated",
+      metricsToken ? "Sign in as an administrator, or send the metrics token as a Bearer token." : "Sign in as an administrator.",
+    );
   }
   if (user.role !== "admin") throw new AppError("forbidden", "forbidden", "Only administrators can use this endpoint.");
 }

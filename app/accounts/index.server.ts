@@ -5,6 +5,16 @@
  */
 export { handleAuthSubmission } from "./auth.server";
 export { requireApiAdmin, requireApiUser } from "./guards.server";
-export { createUserSession, deleteStaleSessions, getUser, getUserFromCookie, isSecureRequest, logout, redirectIfSignedIn, requireAdmin, requireUser } from "./session.server";
+export {
+  createUserSession,
+  deleteStaleSessions,
+  getUser,
+  getUserFromCookie,
+  isSecureRequest,
+  logout,
+  redirectIfSignedIn,
+  requireAdmin,
+  requireUser,
+} from "./session.server";
 export { createUser, emailsByIds, EmailTakenError, normaliseEmail, type PublicUser, setUserTier, verifyLogin } from "./users.server";
 export type { User } from "./tables";

@@ -6,19 +6,18 @@ export const tierEnum = pgEnum("tier", ["free", "pro"]);
 export const roleEnum = pgEnum("role", ["user", "admin"]);
 
 export const users = pgTable("users", {
-    id: uuid("id").primaryKey().defaultRandom(),
-    /** Stored lower-cased and trimmed, so the unique constraint is case-insensitive. */
-    email: text("email").notNull().unique(),
-    passwordHash: text("password_hash").notNull(),
-    tier: tierEnum("tier").notNull().default("free"),
-    role: roleEnum("role").notNull().default("user"),
-    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp("updated_at", { withTimezone: true })
-      .notNull()
-      .defaultNow()
-      .$onUpdate(() => sql`now()`),
-  },
-);
+  id: uuid("id").primaryKey().defaultRandom(),
+  /** Stored lower-cased and trimmed, so the unique constraint is case-insensitive. */
+  email: text("email").notNull().unique(),
+  passwordHash: text("password_hash").notNull(),
+  tier: tierEnum("tier").notNull().default("free"),
+  role: roleEnum("role").notNull().default("user"),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => sql`now()`),
+});
 
 /** Server-side sessions: the cookie carries only the id, so a session can be revoked. */
 export const sessions = pgTable(

@@ -67,7 +67,11 @@ export async function verifyLogin({ email, password }: { email: string; password
 
 /** Admins change plans by email; null when no account has it. */
 export async function setUserTier({ email, tier }: { email: string; tier: User["tier"] }): Promise<PublicUser | null> {
-  const [user] = await db.update(users).set({ tier }).where(eq(users.email, normaliseEmail(email))).returning(publicUserColumns);
+  const [user] = await db
+    .update(users)
+    .set({ tier })
+    .where(eq(users.email, normaliseEmail(email)))
+    .returning(publicUserColumns);
   return user ?? null;
 }
 

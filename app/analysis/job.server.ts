@@ -35,7 +35,13 @@ async function dropPrivateSources(sources: Record<string, FormatSource>) {
   for (const { url } of Object.values(sources)) hosts.set(new URL(url).origin, true);
   await Promise.all(
     [...hosts.keys()].map(async (origin) => {
-      hosts.set(origin, await assertPublicUrl(origin).then(() => true, () => false));
+      hosts.set(
+        origin,
+        await assertPublicUrl(origin).then(
+          () => true,
+          () => false,
+        ),
+      );
     }),
   );
   return Object.fromEntries(Object.entries(sources).filter(([, { url }]) => hosts.get(new URL(url).origin)));
@@ -73,7 +79,16 @@ export async function processAnalysisJob(job: Job<AnalysisJob>, signal?: AbortSi
     const finishedAt = new Date();
     await db
       .update(analysisRequests)
-      .set({ status: "completed", stage: "done", progress: 100, result, sources, error: null, finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime() })
+      .set({
+        status: "completed",
+        stage: "done",
+        progress: 100,
+        result,
+        sources,
+        error: null,
+        finishedAt,
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+      })
       .where(eq(analysisRequests.id, requestId));
     await writeCachedAnalysis(urlHash(url), { result, sources });
     analysisDuration.observe({ outcome: "completed" }, (finishedAt.getTime() - startedAt.getTime()) / 1000);

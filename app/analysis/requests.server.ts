@@ -77,16 +77,17 @@ export async function requestAnalysis({ user, url }: { user: PublicUser; url: st
 
   const [row] = await db.insert(analysisRequests).values({ userId: user.id, url: normalised, urlHash: hash }).returning();
   try {
-    await analysisQueue.add(
-      "analyze",
-      { requestId: row.id, userId: user.id, url: normalised },
-      { jobId: row.id, priority: TIER_PRIORITY[user.tier] },
-    );
+    await analysisQueue.add("analyze", { requestId: row.id, userId: user.id, url: normalised }, { jobId: row.id, priority: TIER_PRIORITY[user.tier] });
   } catch (err) {
     logger.error({ err }, "could not queue an analysis");
     await db
       .update(analysisRequests)
-      .set({ status: "failed", stage: "done", error: { code: "queue_unavailable", message: "The analysis queue is unavailable. Please try again." }, finishedAt: new Date() })
+      .set({
+        status: "failed",
+        stage: "done",
+        error: { code: "queue_unavailable", message: "The analysis queue is unavailable. Please try again." },
+        finishedAt: new Date(),
+      })
       .where(eq(analysisRequests.id, row.id));
     throw new UnavailableError("queue_unavailable", "The analysis queue is unavailable right now. Please try again shortly.", { cause: err });
   }
@@ -164,8 +165,12 @@ export async function analysisLatencyLastHour() {
   const since = new Date(Date.now() - 60 * 60 * 1000);
   const [row] = await db
     .select({
-      latencyP50: sql<number | null>`percentile_cont(0.5) within group (order by extract(epoch from ${analysisRequests.finishedAt} - ${analysisRequests.createdAt}) * 1000) filter (where ${analysisRequests.status} = 'completed')`,
-      latencyP95: sql<number | null>`percentile_cont(0.95) within group (order by extract(epoch from ${analysisRequests.finishedAt} - ${analysisRequests.createdAt}) * 1000) filter (where ${analysisRequests.status} = 'completed')`,
+      latencyP50: sql<
+        number | null
+      >`percentile_cont(0.5) within group (order by extract(epoch from ${analysisRequests.finishedAt} - ${analysisRequests.createdAt}) * 1000) filter (where ${analysisRequests.status} = 'completed')`,
+      latencyP95: sql<
+        number | null
+      >`percentile_cont(0.95) within group (order by extract(epoch from ${analysisRequests.finishedAt} - ${analysisRequests.createdAt}) * 1000) filter (where ${analysisRequests.status} = 'completed')`,
       processingP50: sql<number | null>`percentile_cont(0.5) within group (order by ${analysisRequests.durationMs})`,
       processingP95: sql<number | null>`percentile_cont(0.95) within group (order by ${analysisRequests.durationMs})`,
       completed: sql<number>`count(*) filter (where ${analysisRequests.status} = 'completed')::int`,

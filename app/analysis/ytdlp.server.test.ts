@@ -26,7 +26,11 @@ describe("classifyYtDlpError", () => {
   });
 
   it("reads the last ERROR line, not warnings or earlier errors", () => {
-    const stderr = ["WARNING: [generic] Falling back on generic information extractor", "ERROR: HTTP Error 404: Not Found", "ERROR: Unsupported URL: http://x/"].join("\n");
+    const stderr = [
+      "WARNING: [generic] Falling back on generic information extractor",
+      "ERROR: HTTP Error 404: Not Found",
+      "ERROR: Unsupported URL: http://x/",
+    ].join("\n");
     expect(classifyYtDlpError(stderr).code).toBe("no_video");
   });
 

@@ -25,17 +25,35 @@ const STDERR_RULES: Array<[RegExp, Classified]> = [
   [/HTTP Error 40[13]/i, { code: "forbidden", message: "The site refused access to this page (it may be private or need a login).", retryable: false }],
   [/HTTP Error 429/i, { code: "upstream_rate_limited", message: "The site is limiting requests right now. Try again in a few minutes.", retryable: true }],
   [/HTTP Error 5\d\d/i, { code: "upstream_error", message: "The site had a server error. Try again shortly.", retryable: true }],
-  [/private video|video is private|members-only|sign in to confirm|login required/i, { code: "forbidden", message: "This video is private or needs a login.", retryable: false }],
-  [/video unavailable|has been removed|no longer available|account .* terminated/i, { code: "unavailable", message: "This video is unavailable or was removed.", retryable: false }],
+  [
+    /private video|video is private|members-only|sign in to confirm|login required/i,
+    { code: "forbidden", message: "This video is private or needs a login.", retryable: false },
+  ],
+  [
+    /video unavailable|has been removed|no longer available|account .* terminated/i,
+    { code: "unavailable", message: "This video is unavailable or was removed.", retryable: false },
+  ],
   [/DRM/i, { code: "drm", message: "This video is protected by DRM and cannot be downloaded.", retryable: false }],
   [/timed out|Read timed out|timeout/i, { code: "timeout", message: "The site took too long to answer.", retryable: true }],
-  [/Name or service not known|getaddrinfo|nodename nor servname|Temporary failure in name resolution/i, { code: "unresolvable_host", message: "The site's address could not be found.", retryable: true }],
-  [/Connection refused|Connection reset|Network is unreachable|Unable to download webpage/i, { code: "network", message: "The site could not be reached.", retryable: true }],
+  [
+    /Name or service not known|getaddrinfo|nodename nor servname|Temporary failure in name resolution/i,
+    { code: "unresolvable_host", message: "The site's address could not be found.", retryable: true },
+  ],
+  [
+    /Connection refused|Connection reset|Network is unreachable|Unable to download webpage/i,
+    { code: "network", message: "The site could not be reached.", retryable: true },
+  ],
 ];
 
 /** Maps yt-dlp's last ERROR line to a code, a message for people, and whether to retry. */
 export function classifyYtDlpError(stderr: string): AnalysisError {
-  const errorLine = stderr.split("\n").reverse().find((line) => line.startsWith("ERROR:")) ?? stderr.trim().split("\n").pop() ?? "";
+  const errorLine =
+    stderr
+      .split("\n")
+      .reverse()
+      .find((line) => line.startsWith("ERROR:")) ??
+    stderr.trim().split("\n").pop() ??
+    "";
   const rule = STDERR_RULES.find(([pattern]) => pattern.test(errorLine));
   if (rule) return new AnalysisError(rule[1].code, rule[1].message, rule[1].retryable);
   return new AnalysisError("extractor_error", "The video page could not be analysed.", true);
@@ -87,7 +105,10 @@ function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit =
 }
 
 /** `yt-dlp -J` for one URL: no config files, no playlists, bounded in time. */
-export async function fetchVideoInfo(url: string, { signal, timeoutSeconds = config.ANALYSIS_TIMEOUT_SECONDS }: { signal?: AbortSignal; timeoutSeconds?: number } = {}): Promise<YtDlpInfo> {
+export async function fetchVideoInfo(
+  url: string,
+  { signal, timeoutSeconds = config.ANALYSIS_TIMEOUT_SECONDS }: { signal?: AbortSignal; timeoutSeconds?: number } = {},
+): Promise<YtDlpInfo> {
   const socketTimeout = Math.min(20, timeoutSeconds);
   const args = ["-J", "--ignore-config", "--no-warnings", "--no-playlist", "--no-progress", "--socket-timeout", String(socketTimeout), "--", url];
   let result;

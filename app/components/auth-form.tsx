@@ -47,7 +47,11 @@ export function AuthForm({
       <h1 className="text-2xl font-bold tracking-tight">{t(title)}</h1>
       <Form method="post" {...getFormProps(form)} className="mt-6 space-y-4" data-testid={`${id}-form`}>
         {form.errors?.length ? (
-          <div id={form.errorId} role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+          <div
+            id={form.errorId}
+            role="alert"
+            className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200"
+          >
             {form.errors.map((e) => t(e)).join(" ")}
           </div>
         ) : null}

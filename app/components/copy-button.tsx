@@ -17,7 +17,12 @@ export function CopyButton({ text, label, done }: { text: string; label: string;
     }
   }
   return (
-    <button type="button" onClick={copy} className="rounded-md border border-slate-300 px-2 py-0.5 text-xs font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800" data-testid="copy-link">
+    <button
+      type="button"
+      onClick={copy}
+      className="rounded-md border border-slate-300 px-2 py-0.5 text-xs font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+      data-testid="copy-link"
+    >
       <span aria-live="polite">{copied ? done : label}</span>
     </button>
   );

@@ -6,7 +6,15 @@ import { createDownload, type DownloadJob, type DownloadSnapshot } from "~/lib/d
 import { errorMessage } from "~/lib/i18n";
 import type { StreamEnd, StreamProgress } from "~/lib/socket-events";
 
-export type ReadyDownload = { tokenId: string; token: string; streamUrl: string; expiresAt: string; label: string; delivery: "direct" | "pipe"; fileName: string };
+export type ReadyDownload = {
+  tokenId: string;
+  token: string;
+  streamUrl: string;
+  expiresAt: string;
+  label: string;
+  delivery: "direct" | "pipe";
+  fileName: string;
+};
 
 function useCountdown(until: string) {
   const [left, setLeft] = useState<number | null>(null);
@@ -26,7 +34,14 @@ const secondary = `${button} border border-emerald-700 text-emerald-900 hover:bg
 
 function ProgressBar({ percent, label }: { percent: number | null; label: string }) {
   return (
-    <div className="h-2 overflow-hidden rounded-full bg-emerald-200 dark:bg-emerald-900" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent ?? undefined}>
+    <div
+      className="h-2 overflow-hidden rounded-full bg-emerald-200 dark:bg-emerald-900"
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={percent ?? undefined}
+    >
       <div className={`h-full rounded-full bg-emerald-600 transition-all ${percent === null ? "animate-pulse" : ""}`} style={{ width: `${percent ?? 100}%` }} />
     </div>
   );
@@ -62,7 +77,9 @@ function Manager({ download, onActive }: { download: ReadyDownload; onActive: (a
   const cancel = async () => {
     // Revoking the link is what stops the server; the job then drops what it stored.
     // Offline: the link expires by itself; the local download is cancelled either way.
-    await fetch(`/api/streaming/token/${encodeURIComponent(download.token)}`, { method: "DELETE" }).catch((err: unknown) => console.warn("could not revoke the link", err));
+    await fetch(`/api/streaming/token/${encodeURIComponent(download.token)}`, { method: "DELETE" }).catch((err: unknown) =>
+      console.warn("could not revoke the link", err),
+    );
     await job.current?.cancel();
   };
 
@@ -187,18 +204,33 @@ export function DownloadPanel({ download }: { download: ReadyDownload }) {
   const [managed, setManaged] = useState(false);
 
   return (
-    <section className="rounded-xl border border-emerald-200 bg-emerald-50 p-5 dark:border-emerald-900 dark:bg-emerald-950" aria-live="polite" data-testid="download-panel">
+    <section
+      className="rounded-xl border border-emerald-200 bg-emerald-50 p-5 dark:border-emerald-900 dark:bg-emerald-950"
+      aria-live="polite"
+      data-testid="download-panel"
+    >
       <h2 className="font-semibold text-emerald-900 dark:text-emerald-100">{t("download.ready")}</h2>
       <p className="mt-1 text-sm text-emerald-800 dark:text-emerald-200">{download.label}</p>
       <p className="mt-1 text-sm text-emerald-900 dark:text-emerald-100" data-testid="expiry">
-        {left === null ? t("download.validUntil", { time: f.time(download.expiresAt) }) : left > 0 ? t("download.expiresIn", { time: clock(left) }) : t("download.expired")}
+        {left === null
+          ? t("download.validUntil", { time: f.time(download.expiresAt) })
+          : left > 0
+            ? t("download.expiresIn", { time: clock(left) })
+            : t("download.expired")}
       </p>
       {hydrated ? <Manager download={download} onActive={setManaged} /> : null}
       <div className="mt-4 flex flex-wrap items-center gap-3 border-t border-emerald-200 pt-3 text-sm dark:border-emerald-900">
-        <a href={download.streamUrl} download className={hydrated ? "font-semibold text-emerald-900 underline dark:text-emerald-100" : primary} data-testid="save-link">
+        <a
+          href={download.streamUrl}
+          download
+          className={hydrated ? "font-semibold text-emerald-900 underline dark:text-emerald-100" : primary}
+          data-testid="save-link"
+        >
           {hydrated ? t("download.browserSave") : t("download.start")}
         </a>
-        <span className="text-emerald-900 dark:text-emerald-100">{download.delivery === "direct" ? t("download.browserHint") : t("download.browserHintPipe")}</span>
+        <span className="text-emerald-900 dark:text-emerald-100">
+          {download.delivery === "direct" ? t("download.browserHint") : t("download.browserHintPipe")}
+        </span>
       </div>
       {managed ? null : <ServerProgress tokenId={download.tokenId} />}
     </section>

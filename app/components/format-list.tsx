@@ -35,8 +35,14 @@ function FormatRow({ format, highlighted }: { format: MediaFormat; highlighted: 
   const size = format.filesize ? `${format.filesizeIsEstimate ? "≈ " : ""}${f.bytes(format.filesize)}` : t("formats.sizeUnknown");
   const name = formatName(format, t);
   return (
-    <li className={`flex items-center gap-3 px-4 py-3 ${highlighted ? "bg-brand-50/60 dark:bg-slate-800/60" : ""}`} data-testid="format" data-format-id={format.id}>
-      <span className={`w-16 shrink-0 rounded-md px-2 py-1 text-center text-xs font-bold ${BADGE_STYLES[format.badge] ?? "bg-slate-100 text-slate-800 dark:bg-slate-800 dark:text-slate-200"}`}>
+    <li
+      className={`flex items-center gap-3 px-4 py-3 ${highlighted ? "bg-brand-50/60 dark:bg-slate-800/60" : ""}`}
+      data-testid="format"
+      data-format-id={format.id}
+    >
+      <span
+        className={`w-16 shrink-0 rounded-md px-2 py-1 text-center text-xs font-bold ${BADGE_STYLES[format.badge] ?? "bg-slate-100 text-slate-800 dark:bg-slate-800 dark:text-slate-200"}`}
+      >
         {format.badge === "Audio" ? t("formats.label.audio") : format.badge}
       </span>
       <span className="min-w-0 flex-1">
@@ -47,7 +53,11 @@ function FormatRow({ format, highlighted }: { format: MediaFormat; highlighted: 
       </span>
       <Form method="post" className="shrink-0">
         <input type="hidden" name="formatId" value={format.id} />
-        <button type="submit" aria-label={t("formats.downloadAria", { label: name })} className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-brand-700">
+        <button
+          type="submit"
+          aria-label={t("formats.downloadAria", { label: name })}
+          className="rounded-md bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-brand-700"
+        >
           {t("formats.download")}
         </button>
       </Form>
@@ -74,7 +84,9 @@ function FormatGroup({ title, formats, highlighted = false }: { title: MessageKe
   return (
     <section className="space-y-2">
       <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">{t(title)}</h2>
-      <ul className={`divide-y divide-slate-200 overflow-hidden rounded-xl border bg-white dark:divide-slate-800 dark:bg-slate-900 ${highlighted ? "border-brand-500/50" : "border-slate-200 dark:border-slate-800"}`}>
+      <ul
+        className={`divide-y divide-slate-200 overflow-hidden rounded-xl border bg-white dark:divide-slate-800 dark:bg-slate-900 ${highlighted ? "border-brand-500/50" : "border-slate-200 dark:border-slate-800"}`}
+      >
         {formats.map((format) => (
           <FormatRow key={format.id} format={format} highlighted={highlighted} />
         ))}

@@ -24,7 +24,10 @@ export function RecentAnalyses({ items }: { items: Recent[] }) {
           {t("recent.empty")}
         </p>
       ) : (
-        <ul className="divide-y divide-slate-200 overflow-hidden rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900" data-testid="recent-list">
+        <ul
+          className="divide-y divide-slate-200 overflow-hidden rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900"
+          data-testid="recent-list"
+        >
           {items.map((item) => (
             <li key={item.requestId} className="flex items-center hover:bg-slate-50 dark:hover:bg-slate-800">
               <Link to={`/analyze/${item.requestId}`} className="flex min-w-0 flex-1 items-center gap-3 px-4 py-3">
@@ -45,7 +48,12 @@ export function RecentAnalyses({ items }: { items: Recent[] }) {
                 // One click: a fresh link for the best format, shown on the analysis page.
                 <Form method="post" action={`/analyze/${item.requestId}`} className="pr-3">
                   <input type="hidden" name="formatId" value={item.quickFormatId} />
-                  <button type="submit" className="rounded-md bg-brand-600 px-2.5 py-1.5 text-xs font-semibold text-white hover:bg-brand-700" aria-label={t("formats.downloadAria", { label: item.title ?? item.url })} data-testid="quick-download">
+                  <button
+                    type="submit"
+                    className="rounded-md bg-brand-600 px-2.5 py-1.5 text-xs font-semibold text-white hover:bg-brand-700"
+                    aria-label={t("formats.downloadAria", { label: item.title ?? item.url })}
+                    data-testid="quick-download"
+                  >
                     {t("formats.download")}
                   </button>
                 </Form>

@@ -21,8 +21,16 @@ function Preferences({ theme }: { theme: Theme }) {
     <div className="flex items-center gap-1">
       <Form method="post" action="/preferences" reloadDocument>
         <input type="hidden" name="redirectTo" value={back} />
-        <button type="submit" name="lang" value={other} lang={other} className={pill} aria-label={`${other.toUpperCase()} – ${LANGUAGE_NAMES[other]}`}
-          title={`${t("prefs.language")}: ${LANGUAGE_NAMES[other]}`} data-testid="language-switch">
+        <button
+          type="submit"
+          name="lang"
+          value={other}
+          lang={other}
+          className={pill}
+          aria-label={`${other.toUpperCase()} – ${LANGUAGE_NAMES[other]}`}
+          title={`${t("prefs.language")}: ${LANGUAGE_NAMES[other]}`}
+          data-testid="language-switch"
+        >
           {other.toUpperCase()}
         </button>
       </Form>
@@ -49,8 +57,14 @@ export function SiteHeader({ user, wide = false, theme }: { user: HeaderUser; wi
   const { t } = useI18n();
   return (
     <header className="border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-900/80">
-      <nav className={`mx-auto flex items-center ${wide ? "max-w-7xl" : "max-w-3xl"} flex-wrap justify-between gap-2 px-3 py-3 sm:gap-4 sm:px-4`} aria-label={t("nav.main")}>
-        <Link to="/" className="flex items-center gap-2 whitespace-nowrap rounded-md text-lg font-bold tracking-tight focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600">
+      <nav
+        className={`mx-auto flex items-center ${wide ? "max-w-7xl" : "max-w-3xl"} flex-wrap justify-between gap-2 px-3 py-3 sm:gap-4 sm:px-4`}
+        aria-label={t("nav.main")}
+      >
+        <Link
+          to="/"
+          className="flex items-center gap-2 whitespace-nowrap rounded-md text-lg font-bold tracking-tight focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600"
+        >
           <span aria-hidden data-testid="logo-mark" className="grid h-8 w-8 shrink-0 place-items-center rounded-lg bg-brand-600 text-white">
             ↓
           </span>

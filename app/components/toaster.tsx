@@ -26,9 +26,18 @@ export function Toaster({ toast }: { toast: Toast | null }) {
   if (!shown) return null;
   return (
     <div className="pointer-events-none fixed inset-x-0 bottom-4 z-40 flex justify-center px-4">
-      <div role={shown.kind === "error" ? "alert" : "status"} data-testid="toast" className={`pointer-events-auto flex max-w-md items-start gap-3 rounded-xl border px-4 py-3 shadow-lg ${STYLES[shown.kind]}`}>
+      <div
+        role={shown.kind === "error" ? "alert" : "status"}
+        data-testid="toast"
+        className={`pointer-events-auto flex max-w-md items-start gap-3 rounded-xl border px-4 py-3 shadow-lg ${STYLES[shown.kind]}`}
+      >
         <p className="text-sm font-medium">{t(shown.key, shown.params)}</p>
-        <button type="button" onClick={() => setShown(null)} className="-my-1 rounded px-1.5 text-lg leading-none opacity-70 hover:opacity-100" aria-label={t("toast.dismiss")}>
+        <button
+          type="button"
+          onClick={() => setShown(null)}
+          className="-my-1 rounded px-1.5 text-lg leading-none opacity-70 hover:opacity-100"
+          aria-label={t("toast.dismiss")}
+        >
           ×
         </button>
       </div>

@@ -22,12 +22,28 @@ const FAILURES = "monitoring:failures";
 const FAILURES_KEPT = 20;
 
 /** A download's end; a failed one is also remembered among the recent failures the dashboard lists. */
-export function countStream({ outcome, reason, bytes, title }: { outcome: "completed" | "aborted" | "failed"; reason?: string; bytes: number; title?: string }) {
+export function countStream({
+  outcome,
+  reason,
+  bytes,
+  title,
+}: {
+  outcome: "completed" | "aborted" | "failed";
+  reason?: string;
+  bytes: number;
+  title?: string;
+}) {
   return count((multi) => {
     multi.hincrby(STREAMS, outcome, 1).hincrby(STREAMS, "bytes", bytes);
     if (reason) multi.hincrby(STREAMS, `error:${reason}`, 1);
     if (outcome === "failed") {
-      const failure: RecentFailure = { kind: "stream", at: new Date().toISOString(), code: reason ?? "unknown", message: `Download failed after ${bytes} bytes`, subject: title ?? "" };
+      const failure: RecentFailure = {
+        kind: "stream",
+        at: new Date().toISOString(),
+        code: reason ?? "unknown",
+        message: `Download failed after ${bytes} bytes`,
+        subject: title ?? "",
+      };
       multi.lpush(FAILURES, JSON.stringify(failure)).ltrim(FAILURES, 0, FAILURES_KEPT - 1);
     }
   });

@@ -40,7 +40,12 @@ describe("pipeCommand", () => {
     const video = format({ id: "v", selector: "v", acodec: "none" });
     const audio = format({ id: "a", selector: "a", kind: "audio", vcodec: "none", acodec: "mp4a.40.2" });
     const best = format({ id: "best", selector: "v+a", derived: "best", ext: "mp4" });
-    const { command, args } = pipeCommand(best, [video, audio, best], { v: source("https://cdn.example/v.mp4"), a: source("https://cdn.example/a.m4a", { Referer: page }) }, page);
+    const { command, args } = pipeCommand(
+      best,
+      [video, audio, best],
+      { v: source("https://cdn.example/v.mp4"), a: source("https://cdn.example/a.m4a", { Referer: page }) },
+      page,
+    );
     expect(command).toBe(config.FFMPEG_PATH);
     expect(valuesOf(args, "-i")).toEqual(["https://cdn.example/v.mp4", "https://cdn.example/a.m4a"]);
     expect(valuesOf(args, "-map")).toEqual(["0:v:0", "1:a:0"]);
@@ -50,7 +55,8 @@ describe("pipeCommand", () => {
     expect(args.at(-1)).toBe("pipe:1");
     // Every input is limited to network protocols: no file:, concat: or data: reads.
     expect(valuesOf(args, "-protocol_whitelist")).toHaveLength(2);
-    for (const list of valuesOf(args, "-protocol_whitelist")) expect(list.split(",")).not.toEqual(expect.arrayContaining(["file", "concat", "data", "subfile"]));
+    for (const list of valuesOf(args, "-protocol_whitelist"))
+      expect(list.split(",")).not.toEqual(expect.arrayContaining(["file", "concat", "data", "subfile"]));
   });
 
   it("merges into Matroska when the best choice is not MP4", () => {

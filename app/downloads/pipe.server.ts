@@ -17,12 +17,18 @@ function headerArgs(source: FormatSource) {
 const FRAGMENTED_MP4 = ["-bsf:a", "aac_adtstoasc", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof"];
 
 /** The command that writes this format to stdout: ffmpeg for HLS, merges and audio; yt-dlp for the rest. */
-export function pipeCommand(format: MediaFormat, formats: MediaFormat[], sources: Record<string, FormatSource>, pageUrl: string): { command: string; args: string[] } {
+export function pipeCommand(
+  format: MediaFormat,
+  formats: MediaFormat[],
+  sources: Record<string, FormatSource>,
+  pageUrl: string,
+): { command: string; args: string[] } {
   const ffmpeg = (inputs: FormatSource[], output: string[]) => ({
     command: config.FFMPEG_PATH,
     args: [
       "-hide_banner",
-      "-loglevel", "error",
+      "-loglevel",
+      "error",
       "-nostdin",
       ...inputs.flatMap((s) => ["-protocol_whitelist", "http,https,tcp,tls,crypto", ...headerArgs(s), "-i", s.url]),
       ...output,
@@ -64,7 +70,13 @@ function stopChild(child: ChildProcess) {
  * for its exit code: a child that fails midway aborts the connection, so the
  * client never sees a short file that looks complete.
  */
-export async function openPipe(format: MediaFormat, formats: MediaFormat[], sources: Record<string, FormatSource>, pageUrl: string, signal: AbortSignal): Promise<Upstream> {
+export async function openPipe(
+  format: MediaFormat,
+  formats: MediaFormat[],
+  sources: Record<string, FormatSource>,
+  pageUrl: string,
+  signal: AbortSignal,
+): Promise<Upstream> {
   const { command, args } = pipeCommand(format, formats, sources, pageUrl);
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";

@@ -9,7 +9,17 @@ import { logger } from "~/platform/index.server";
  * listener) so nothing flows before the response is being written, and
  * backpressure from the client reaches the source.
  */
-export function countedBody({ source, total, tokenId, onProgress }: { source: Readable; total: number | null; tokenId: string; onProgress: (progress: StreamProgress) => void }) {
+export function countedBody({
+  source,
+  total,
+  tokenId,
+  onProgress,
+}: {
+  source: Readable;
+  total: number | null;
+  tokenId: string;
+  onProgress: (progress: StreamProgress) => void;
+}) {
   let bytes = 0;
   let lastEmit = 0;
   let lastBytes = 0;

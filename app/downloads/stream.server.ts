@@ -38,7 +38,17 @@ type Transfer = {
  * claimed, the slot is released on every path that does not hand it to a
  * running body (which releases it when it closes).
  */
-export async function openStream({ token, request, clientIp, emit }: { token: string; request: Request; clientIp: string; emit: EmitToUser }): Promise<Response> {
+export async function openStream({
+  token,
+  request,
+  clientIp,
+  emit,
+}: {
+  token: string;
+  request: Request;
+  clientIp: string;
+  emit: EmitToUser;
+}): Promise<Response> {
   const row = await verifyStreamToken(token, { ip: clientIp, userAgent: request.headers.get("User-Agent") });
   const analysis = await getAnalysisRecord(row.analysisId);
   const format = analysis?.result?.formats.find((f) => f.id === row.formatId);
@@ -49,14 +59,22 @@ export async function openStream({ token, request, clientIp, emit }: { token: st
     throw new UnavailableError("limits_unavailable", "Download limits cannot be checked right now. Please try again shortly.", { cause: err });
   });
   if (!claimed) {
-    throw new AppError("limited", "too_many_streams", `At most ${config.MAX_CONCURRENT_STREAMS} downloads can run at once. Wait for one to finish.`, { retryAfterSeconds: 5 });
+    throw new AppError("limited", "too_many_streams", `At most ${config.MAX_CONCURRENT_STREAMS} downloads can run at once. Wait for one to finish.`, {
+      retryAfterSeconds: 5,
+    });
   }
   try {
     return await startTransfer({ row, format, analysis, streamId, request, emit });
   } catch (err) {
-    await releaseStreamSlot(row.userId, streamId).catch((reason: unknown) => logger.warn({ err: reason }, "could not release a stream slot; it lapses by itself"));
+    await releaseStreamSlot(row.userId, streamId).catch((reason: unknown) =>
+      logger.warn({ err: reason }, "could not release a stream slot; it lapses by itself"),
+    );
     const aborted = err instanceof AppError && err.kind === "client_closed";
-    await countStream(aborted ? { outcome: "aborted", bytes: 0 } : { outcome: "failed", reason: err instanceof AppError ? err.code : "internal_error", bytes: 0, title: row.title });
+    await countStream(
+      aborted
+        ? { outcome: "aborted", bytes: 0 }
+        : { outcome: "failed", reason: err instanceof AppError ? err.code : "internal_error", bytes: 0, title: row.title },
+    );
     throw err;
   }
 }
@@ -101,7 +119,18 @@ async function openUpstream({ row, format, analysis, request }: Pick<Transfer, "
 /** The running body: progress to the owner, the slot renewed, revocable, and its end recorded once. */
 function trackTransfer({ row, format, streamId, emit, upstream }: Pick<Transfer, "row" | "format" | "streamId" | "emit"> & { upstream: Upstream }) {
   const total = upstream.headers["content-length"] ? Number(upstream.headers["content-length"]) : format.filesize;
-  const entry: ActiveStreamEntry = { streamId, tokenId: row.id, userId: row.userId, title: row.title, formatId: row.formatId, delivery: row.delivery, bytes: 0, total, speed: 0, startedAt: new Date().toISOString() };
+  const entry: ActiveStreamEntry = {
+    streamId,
+    tokenId: row.id,
+    userId: row.userId,
+    title: row.title,
+    formatId: row.formatId,
+    delivery: row.delivery,
+    bytes: 0,
+    total,
+    speed: 0,
+    startedAt: new Date().toISOString(),
+  };
   void trackActiveStream(entry);
   const progress = countedBody({
     source: upstream.body,
@@ -126,7 +155,10 @@ function trackTransfer({ row, format, streamId, emit, upstream }: Pick<Transfer,
 
   let outcome: "completed" | "aborted" | "failed" | null = null;
   body.once("end", () => (outcome ??= "completed"));
-  body.once("error", (err: NodeJS.ErrnoException) => (outcome ??= err.message === "token revoked" || err.code === "ERR_STREAM_PREMATURE_CLOSE" ? "aborted" : "failed"));
+  body.once(
+    "error",
+    (err: NodeJS.ErrnoException) => (outcome ??= err.message === "token revoked" || err.code === "ERR_STREAM_PREMATURE_CLOSE" ? "aborted" : "failed"),
+  );
   body.once("close", () => {
     clearInterval(renew);
     stops.delete(stop);

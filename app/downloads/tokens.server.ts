@@ -32,7 +32,15 @@ export type StreamClaims = z.infer<typeof ClaimsSchema>;
 
 const uaHash = (userAgent: string | null) => sha256(userAgent ?? "").slice(0, 32);
 
-async function signToken(row: { id: string; userId: string; formatId: string; analysisId: string; expiresAt: Date; clientIp: string | null; userAgent: string | null }) {
+async function signToken(row: {
+  id: string;
+  userId: string;
+  formatId: string;
+  analysisId: string;
+  expiresAt: Date;
+  clientIp: string | null;
+  userAgent: string | null;
+}) {
   const { kid, key } = keys[0];
   const extra: Record<string, string> = {};
   if (config.STREAM_TOKEN_BIND_IP && row.clientIp) extra.ip = row.clientIp;
@@ -72,12 +80,18 @@ export async function verifyStreamToken(token: string, client: { ip: string; use
   const claims = ClaimsSchema.safeParse(payload);
   if (!claims.success) throw invalid();
 
-  const [row] = await db.select().from(streamTokens).where(eq(streamTokens.tokenHash, hashToken(token))).limit(1);
+  const [row] = await db
+    .select()
+    .from(streamTokens)
+    .where(eq(streamTokens.tokenHash, hashToken(token)))
+    .limit(1);
   if (!row || row.id !== claims.data.jti || row.userId !== claims.data.sub) throw invalid();
   if (row.revokedAt) throw new AppError("gone", "token_revoked", "This download link was revoked.");
   if (expired || row.expiresAt.getTime() <= Date.now()) throw new AppError("gone", "token_expired", "This download link has expired. Create a new one.");
-  if (claims.data.ip && claims.data.ip !== client.ip) throw new AppError("forbidden", "token_bound_elsewhere", "This download link belongs to another network address.");
-  if (claims.data.uah && claims.data.uah !== uaHash(client.userAgent)) throw new AppError("forbidden", "token_bound_elsewhere", "This download link belongs to another browser.");
+  if (claims.data.ip && claims.data.ip !== client.ip)
+    throw new AppError("forbidden", "token_bound_elsewhere", "This download link belongs to another network address.");
+  if (claims.data.uah && claims.data.uah !== uaHash(client.userAgent))
+    throw new AppError("forbidden", "token_bound_elsewhere", "This download link belongs to another browser.");
   return row;
 }
 
@@ -127,10 +141,15 @@ async function issueStreamToken({ user, requestId, formatId, ip, userAgent }: To
       .as("live");
     const [{ active }] = await tx.select({ active: sql<number>`count(*)::int` }).from(live);
     if (active >= config.MAX_TOKENS_PER_USER) {
-      throw new AppError("limited", "too_many_active_tokens", `You already have ${config.MAX_TOKENS_PER_USER} active download links. Revoke one or wait for it to expire.`, {
-        retryAfterSeconds: 60,
-        headers: { "RateLimit-Limit": String(config.MAX_TOKENS_PER_USER), "RateLimit-Remaining": "0" },
-      });
+      throw new AppError(
+        "limited",
+        "too_many_active_tokens",
+        `You already have ${config.MAX_TOKENS_PER_USER} active download links. Revoke one or wait for it to expire.`,
+        {
+          retryAfterSeconds: 60,
+          headers: { "RateLimit-Limit": String(config.MAX_TOKENS_PER_USER), "RateLimit-Remaining": "0" },
+        },
+      );
     }
     const hourly = await consume(limiters.hourly, user.id);
     if (!hourly.allowed) throw refusal(hourly, "hourly_limit", `You can create ${config.MAX_TOKENS_PER_HOUR} download links per hour.`);
@@ -180,7 +199,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function ownedTokenById(tokenId: string, userId: string) {
   if (!UUID.test(tokenId)) throw new AppError("not_found", "token_not_found", "No such download link.");
-  const [row] = await db.select().from(streamTokens).where(and(eq(streamTokens.id, tokenId), eq(streamTokens.userId, userId))).limit(1);
+  const [row] = await db
+    .select()
+    .from(streamTokens)
+    .where(and(eq(streamTokens.id, tokenId), eq(streamTokens.userId, userId)))
+    .limit(1);
   if (!row) throw new AppError("not_found", "token_not_found", "No such download link.");
   return row;
 }
@@ -189,7 +212,9 @@ async function revoke(row: StreamToken) {
   if (!row.revokedAt) await db.update(streamTokens).set({ revokedAt: new Date() }).where(eq(streamTokens.id, row.id));
   // The revocation is recorded either way: without Redis, streams already running on this token
   // only stop at their end, and every new request is refused.
-  await redis.publish(STREAM_ABORT_CHANNEL, row.id).catch((err: unknown) => logger.warn({ err, tokenId: row.id }, "could not announce a revocation to other processes"));
+  await redis
+    .publish(STREAM_ABORT_CHANNEL, row.id)
+    .catch((err: unknown) => logger.warn({ err, tokenId: row.id }, "could not announce a revocation to other processes"));
 }
 
 /** Revokes the token and stops any stream running on it, in whichever web process serves it. */

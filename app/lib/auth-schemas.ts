@@ -1,11 +1,7 @@
 import { z } from "zod";
 
 /** Messages are catalogue keys (app/lib/i18n): forms show them in the visitor's language. */
-const email = z
-  .string({ required_error: "validation.email.required" })
-  .trim()
-  .max(254, "validation.email.tooLong")
-  .email("validation.email.invalid");
+const email = z.string({ required_error: "validation.email.required" }).trim().max(254, "validation.email.tooLong").email("validation.email.invalid");
 
 export const LoginSchema = z.object({
   email,
@@ -16,10 +12,7 @@ export const LoginSchema = z.object({
 export const SignupSchema = z
   .object({
     email,
-    password: z
-      .string({ required_error: "validation.password.choose" })
-      .min(8, "validation.password.min")
-      .max(200, "validation.password.max"),
+    password: z.string({ required_error: "validation.password.choose" }).min(8, "validation.password.min").max(200, "validation.password.max"),
     confirmPassword: z.string({ required_error: "validation.password.repeat" }),
     redirectTo: z.string().optional(),
   })

@@ -67,7 +67,8 @@ function handle(req: IncomingMessage, res: ServerResponse) {
   else res.writeHead(200, options.has("short") ? { ...headers, Connection: "close" } : headers);
 
   if (!first) res.end(source.subarray(start));
-  else if (options.has("stall")) res.write(source.subarray(0, HALF)); // …and waits until the client goes away.
+  else if (options.has("stall"))
+    res.write(source.subarray(0, HALF)); // …and waits until the client goes away.
   else if (options.has("cut")) res.write(source.subarray(0, HALF), () => setTimeout(() => res.socket?.destroy(), 50));
   else if (options.has("short")) res.end(source.subarray(0, HALF));
   else if (options.has("throttle")) void throttled(res);

@@ -71,7 +71,15 @@ describe("normaliseInfo on a site with separate video and audio streams", () => 
   });
 
   it("offers the best video merged with the best audio first, and an audio-only choice", () => {
-    expect(result.formats[0]).toMatchObject({ id: "best", derived: "best", selector: "313+251", delivery: "pipe", badge: "4K", kind: "video+audio", ext: "mkv" });
+    expect(result.formats[0]).toMatchObject({
+      id: "best",
+      derived: "best",
+      selector: "313+251",
+      delivery: "pipe",
+      badge: "4K",
+      kind: "video+audio",
+      ext: "mkv",
+    });
     expect(result.formats[0].filesize).toBe(318000000 + 3600000);
     expect(byId.audio).toMatchObject({ derived: "audio", kind: "audio", ext: "m4a", delivery: "pipe", selector: "251" });
   });

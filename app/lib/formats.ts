@@ -335,9 +335,7 @@ export function normaliseInfo(info: YtDlpInfo): { result: AnalysisResult; source
   }
   formats.sort(byQuality);
   const thumbnail =
-    info.thumbnail ??
-    [...(info.thumbnails ?? [])].sort((a, b) => (b.preference ?? 0) - (a.preference ?? 0) || (b.width ?? 0) - (a.width ?? 0))[0]?.url ??
-    null;
+    info.thumbnail ?? [...(info.thumbnails ?? [])].sort((a, b) => (b.preference ?? 0) - (a.preference ?? 0) || (b.width ?? 0) - (a.width ?? 0))[0]?.url ?? null;
   return {
     result: {
       id: info.id ?? "video",

@@ -94,8 +94,26 @@ describe("pointBetween", () => {
     ({
       generatedAt: at,
       processes: [],
-      streams: { active: 1, inFlightBytes, speedBps: 0, total: 0, completed: 0, aborted: 0, failed: 0, bytesServed, successRate: null, errorRate: null, errorsByReason: {} },
-      analysis: { latencyMs: { p50: null, p95: null }, processingMs: { p50: null, p95: null }, completedLastHour: 0, failedLastHour: 0, cache: { hits: 0, misses: 0, hitRate: null } },
+      streams: {
+        active: 1,
+        inFlightBytes,
+        speedBps: 0,
+        total: 0,
+        completed: 0,
+        aborted: 0,
+        failed: 0,
+        bytesServed,
+        successRate: null,
+        errorRate: null,
+        errorsByReason: {},
+      },
+      analysis: {
+        latencyMs: { p50: null, p95: null },
+        processingMs: { p50: null, p95: null },
+        completedLastHour: 0,
+        failedLastHour: 0,
+        cache: { hits: 0, misses: 0, hitRate: null },
+      },
       tokens: { created: 0, refused: 0, refusedByReason: {} },
       queues: { analysis: { waiting: 3, active: 0, completedPerMinute: 0, failedPerMinute: 0, completedLastHour: 0, failedLastHour: 0 } },
     }) satisfies MetricsSnapshot;

@@ -205,7 +205,13 @@ export function crossedThresholds(sample: MetricSampleData, windowStart: MetricS
 export function sampleFromSnapshot(snapshot: MetricsSnapshot): MetricSampleData {
   const analysis = snapshot.queues.analysis;
   return {
-    processes: snapshot.processes.map(({ service, instance, rssBytes, cpuPercent, eventLoopLagMs }) => ({ service, instance, rssBytes, cpuPercent, eventLoopLagMs })),
+    processes: snapshot.processes.map(({ service, instance, rssBytes, cpuPercent, eventLoopLagMs }) => ({
+      service,
+      instance,
+      rssBytes,
+      cpuPercent,
+      eventLoopLagMs,
+    })),
     streams: {
       active: snapshot.streams.active,
       completed: snapshot.streams.completed,

@@ -33,7 +33,11 @@ async function notify(event: AlertEvent) {
 }
 
 async function record(event: AlertEvent) {
-  await redis.multi().lpush(RECENT, JSON.stringify(event)).ltrim(RECENT, 0, RECENT_KEPT - 1).exec();
+  await redis
+    .multi()
+    .lpush(RECENT, JSON.stringify(event))
+    .ltrim(RECENT, 0, RECENT_KEPT - 1)
+    .exec();
   if (event.status === "firing") logger.warn({ alert: event.key, value: event.value, threshold: event.threshold }, `alert: ${event.message}`);
   else logger.info({ alert: event.key }, `alert resolved: ${event.message}`);
   await notify(event);

@@ -14,10 +14,7 @@ const CHART_HOURS = 3;
 const CHART_POINTS = 360;
 
 async function recentFailures(): Promise<RecentFailure[]> {
-  const [analyses, streams] = await Promise.all([
-    recentAnalysisFailures(10),
-    recentStreamFailures(),
-  ]);
+  const [analyses, streams] = await Promise.all([recentAnalysisFailures(10), recentStreamFailures()]);
   const failedAnalyses = analyses.map((a): RecentFailure => ({
     kind: "analysis",
     at: (a.finishedAt ?? new Date(0)).toISOString(),

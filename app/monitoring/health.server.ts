@@ -78,7 +78,11 @@ export async function checkHealth(): Promise<HealthReport> {
     redis: { status: statusOf(rd, "down"), latencyMs: rd.latencyMs, ...(rd.error && { error: rd.error }) },
     queue: workers.error
       ? { status: "degraded", error: workers.error }
-      : { status: workers.value ? "ok" : "degraded", workersOnline: workers.value, ...(!workers.value && { error: "no worker process is online: analyses will wait" }) },
+      : {
+          status: workers.value ? "ok" : "degraded",
+          workersOnline: workers.value,
+          ...(!workers.value && { error: "no worker process is online: analyses will wait" }),
+        },
     ytDlp: { status: statusOf(ytDlp, "degraded"), ...(ytDlp.value ? { version: ytDlp.value } : { error: ytDlp.error }) },
     ffmpeg: { status: statusOf(ffmpeg, "degraded"), ...(ffmpeg.value ? { version: ffmpeg.value } : { error: ffmpeg.error }) },
     memory: { status: rssBytes > config.MEMORY_WARN_MB * 1024 * 1024 ? "degraded" : "ok", rssBytes, warnBytes: config.MEMORY_WARN_MB * 1024 * 1024 },

@@ -48,7 +48,13 @@ export async function recordSample(): Promise<MetricSampleData> {
     analysisQueue.getJobCounts("waiting", "prioritized", "active", "completed", "failed"),
   ]);
   const data: MetricSampleData = {
-    processes: processes.map(({ stats: { service, instance, rssBytes, cpuPercent, eventLoopLagMs } }) => ({ service, instance, rssBytes, cpuPercent, eventLoopLagMs })),
+    processes: processes.map(({ stats: { service, instance, rssBytes, cpuPercent, eventLoopLagMs } }) => ({
+      service,
+      instance,
+      rssBytes,
+      cpuPercent,
+      eventLoopLagMs,
+    })),
     streams: {
       active: active.length,
       completed: streams.completed ?? 0,

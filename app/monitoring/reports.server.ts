@@ -99,7 +99,14 @@ export async function metricsSnapshot(reports?: Awaited<ReturnType<typeof queueR
     queues: Object.fromEntries(
       queues.map((q) => [
         q.name,
-        { waiting: q.waiting, active: q.active, completedPerMinute: q.completedPerMinute, failedPerMinute: q.failedPerMinute, completedLastHour: q.completedLastHour, failedLastHour: q.failedLastHour },
+        {
+          waiting: q.waiting,
+          active: q.active,
+          completedPerMinute: q.completedPerMinute,
+          failedPerMinute: q.failedPerMinute,
+          completedLastHour: q.completedLastHour,
+          failedLastHour: q.failedLastHour,
+        },
       ]),
     ),
   };
@@ -135,28 +142,69 @@ export async function prometheusMetrics(): Promise<{ body: string; contentType: 
     [{ outcome: "failed" }, streams.failed],
   ]);
   define(platform, "counter", "tvn_stream_bytes_total", "Bytes sent to downloading clients", [[{}, streams.bytesServed]]);
-  define(platform, "counter", "tvn_stream_errors_total", "Failed downloads by reason", Object.entries(streams.errorsByReason).map(([reason, n]) => [{ reason }, n]));
+  define(
+    platform,
+    "counter",
+    "tvn_stream_errors_total",
+    "Failed downloads by reason",
+    Object.entries(streams.errorsByReason).map(([reason, n]) => [{ reason }, n]),
+  );
   define(platform, "counter", "tvn_analysis_cache_requests_total", "Analysis cache look-ups by result", [
     [{ result: "hit" }, analysis.cache.hits],
     [{ result: "miss" }, analysis.cache.misses],
   ]);
   define(platform, "counter", "tvn_tokens_created_total", "Download links created", [[{}, tokens.created]]);
-  define(platform, "counter", "tvn_tokens_refused_total", "Download links refused, by reason", Object.entries(tokens.refusedByReason).map(([reason, n]) => [{ reason }, n]));
+  define(
+    platform,
+    "counter",
+    "tvn_tokens_refused_total",
+    "Download links refused, by reason",
+    Object.entries(tokens.refusedByReason).map(([reason, n]) => [{ reason }, n]),
+  );
   const states = ["waiting", "active", "delayed", "completed", "failed"] as const;
-  define(platform, "gauge", "tvn_queue_jobs", "Jobs in each queue by state", queues.flatMap((q) => states.map((state): Samples[number] => [{ queue: q.name, state }, q[state]])));
-  define(platform, "gauge", "tvn_queue_paused", "1 while a queue is paused", queues.map((q) => [{ queue: q.name }, q.paused ? 1 : 0]));
-  define(platform, "gauge", "tvn_queue_workers", "Worker connections consuming each queue", queues.map((q) => [{ queue: q.name }, q.workers]));
-  define(platform, "gauge", "tvn_queue_oldest_waiting_age_seconds", "Age of the oldest waiting job", queues.map((q) => [{ queue: q.name }, q.oldestWaitingAgeSeconds ?? 0]));
-  define(platform, "counter", "tvn_queue_jobs_finished_total", "Jobs finished per queue by outcome", queues.flatMap((q): Samples => [
-    [{ queue: q.name, outcome: "completed" }, q.completedTotal],
-    [{ queue: q.name, outcome: "failed" }, q.failedTotal],
-  ]));
+  define(
+    platform,
+    "gauge",
+    "tvn_queue_jobs",
+    "Jobs in each queue by state",
+    queues.flatMap((q) => states.map((state): Samples[number] => [{ queue: q.name, state }, q[state]])),
+  );
+  define(
+    platform,
+    "gauge",
+    "tvn_queue_paused",
+    "1 while a queue is paused",
+    queues.map((q) => [{ queue: q.name }, q.paused ? 1 : 0]),
+  );
+  define(
+    platform,
+    "gauge",
+    "tvn_queue_workers",
+    "Worker connections consuming each queue",
+    queues.map((q) => [{ queue: q.name }, q.workers]),
+  );
+  define(
+    platform,
+    "gauge",
+    "tvn_queue_oldest_waiting_age_seconds",
+    "Age of the oldest waiting job",
+    queues.map((q) => [{ queue: q.name }, q.oldestWaitingAgeSeconds ?? 0]),
+  );
+  define(
+    platform,
+    "counter",
+    "tvn_queue_jobs_finished_total",
+    "Jobs finished per queue by outcome",
+    queues.flatMap((q): Samples => [
+      [{ queue: q.name, outcome: "completed" }, q.completedTotal],
+      [{ queue: q.name, outcome: "failed" }, q.failedTotal],
+    ]),
+  );
 
   const perProcess = AggregatorRegistry.aggregate<PrometheusContentType>(processes.map((p) => p.prom));
   const merged = Registry.merge([perProcess, platform]);
   return { body: await merged.metrics(), contentType: merged.contentType };
 }
-
 
 export async function statusReport() {
   const missing = (tool: string) => (err: unknown) => {

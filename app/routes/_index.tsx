@@ -11,7 +11,6 @@ import { listRecentAnalyses, requestAnalysis } from "~/analysis/index.server";
 import { AppError } from "~/platform/index.server";
 import { requestTranslator, statusOf } from "~/web/index.server";
 
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getUser(request);
   const recent = user ? await listRecentAnalyses({ userId: user.id, limit: 8 }) : [];

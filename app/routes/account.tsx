@@ -12,10 +12,14 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.acco
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const [quota, tokens, streams] = await Promise.all([dailyQuota(user), listActiveTokens(user.id), activeStreamCount(user.id).catch((err: unknown) => {
+  const [quota, tokens, streams] = await Promise.all([
+    dailyQuota(user),
+    listActiveTokens(user.id),
+    activeStreamCount(user.id).catch((err: unknown) => {
       logger.warn({ err }, "could not count running downloads");
       return 0;
-    })]);
+    }),
+  ]);
   return {
     email: user.email,
     tier: user.tier,
@@ -57,7 +61,14 @@ export default function AccountPage() {
             {t("account.quotaValue", { used: account.quota.used, limit: account.quota.limit, left: account.quota.left })}
           </dd>
           <dd className="col-span-2">
-            <div className="h-2 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800" role="progressbar" aria-label={t("account.quota")} aria-valuemin={0} aria-valuemax={account.quota.limit} aria-valuenow={account.quota.used}>
+            <div
+              className="h-2 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800"
+              role="progressbar"
+              aria-label={t("account.quota")}
+              aria-valuemin={0}
+              aria-valuemax={account.quota.limit}
+              aria-valuenow={account.quota.used}
+            >
               <div className={`h-full rounded-full ${account.quota.left ? "bg-brand-600" : "bg-red-600"}`} style={{ width: `${usedShare}%` }} />
             </div>
             <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">{t("account.quotaReset")}</p>

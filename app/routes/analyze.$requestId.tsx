@@ -35,10 +35,24 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const formatId = String(form.get("formatId") ?? "");
   const { t, explain } = await requestTranslator(request);
   try {
-    const created = await createStreamToken({ user, requestId: params.requestId ?? "", formatId, ip: context.clientIp, userAgent: request.headers.get("User-Agent") });
+    const created = await createStreamToken({
+      user,
+      requestId: params.requestId ?? "",
+      formatId,
+      ip: context.clientIp,
+      userAgent: request.headers.get("User-Agent"),
+    });
     const row = await getAnalysis({ requestId: params.requestId ?? "", userId: user.id });
     const format = row?.result?.formats.find((f) => f.id === formatId);
-    return { download: { ...created, label: format ? formatName(format, t) : formatId, delivery: format?.delivery ?? "pipe", fileName: downloadFileName(row?.result?.title ?? "video", format?.ext ?? "bin") }, error: null };
+    return {
+      download: {
+        ...created,
+        label: format ? formatName(format, t) : formatId,
+        delivery: format?.delivery ?? "pipe",
+        fileName: downloadFileName(row?.result?.title ?? "video", format?.ext ?? "bin"),
+      },
+      error: null,
+    };
   } catch (err) {
     if (err instanceof AppError) return data({ download: null, error: explain(err) }, { status: statusOf(err), headers: err.headers });
     throw err;
@@ -93,14 +107,25 @@ export default function AnalyzePage() {
           <p className="font-medium" data-testid="stage">
             {isMessageKey(`analysis.stage.${stage}`) ? t(`analysis.stage.${stage}`) : stage}
           </p>
-          <div className="mt-4 h-2 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress} aria-label={t("analysis.progress")}>
+          <div
+            className="mt-4 h-2 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={progress}
+            aria-label={t("analysis.progress")}
+          >
             <div className="h-full rounded-full bg-brand-600 transition-all duration-500" style={{ width: `${Math.max(progress, 5)}%` }} />
           </div>
         </div>
       ) : null}
 
       {analysis.status === "failed" ? (
-        <div role="alert" className="rounded-xl border border-red-200 bg-red-50 p-6 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100" data-testid="analysis-error">
+        <div
+          role="alert"
+          className="rounded-xl border border-red-200 bg-red-50 p-6 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100"
+          data-testid="analysis-error"
+        >
           <h1 className="text-lg font-semibold">{t("analysis.failedTitle")}</h1>
           <p className="mt-1">{errorMessage(t, analysis.error ?? { code: "internal_error" })}</p>
           <Form method="post" action="/?index" className="mt-4">
@@ -115,9 +140,7 @@ export default function AnalyzePage() {
       {analysis.status === "completed" && analysis.result ? (
         <>
           <header className="flex flex-col gap-4 sm:flex-row">
-            {analysis.result.thumbnail ? (
-              <img src={analysis.result.thumbnail} alt="" className="aspect-video w-full rounded-xl object-cover sm:w-64" />
-            ) : null}
+            {analysis.result.thumbnail ? <img src={analysis.result.thumbnail} alt="" className="aspect-video w-full rounded-xl object-cover sm:w-64" /> : null}
             <div className="min-w-0 space-y-1">
               <h1 className="text-2xl font-bold tracking-tight" data-testid="title">
                 {analysis.result.title}
@@ -128,7 +151,12 @@ export default function AnalyzePage() {
                   .join(" · ")}
               </p>
               <div className="flex flex-wrap items-center gap-2 pt-1 text-sm">
-                <a href={analysis.result.webpageUrl || analysis.url} rel="noreferrer noopener" target="_blank" className="max-w-full truncate text-brand-700 underline dark:text-brand-400">
+                <a
+                  href={analysis.result.webpageUrl || analysis.url}
+                  rel="noreferrer noopener"
+                  target="_blank"
+                  className="max-w-full truncate text-brand-700 underline dark:text-brand-400"
+                >
                   {new URL(analysis.result.webpageUrl || analysis.url).hostname}
                 </a>
                 <CopyButton text={analysis.result.webpageUrl || analysis.url} label={t("analysis.copyLink")} done={t("analysis.copied")} />
@@ -137,7 +165,11 @@ export default function AnalyzePage() {
           </header>
           {actionData?.download ? <DownloadPanel key={actionData.download.tokenId} download={actionData.download} /> : null}
           {actionData?.error ? (
-            <p role="alert" className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100" data-testid="download-error">
+            <p
+              role="alert"
+              className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"
+              data-testid="download-error"
+            >
               {actionData.error}
             </p>
           ) : null}

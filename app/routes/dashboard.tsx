@@ -2,7 +2,18 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ActiveStreams, AlertBanner, AlertHistory, Charts, Processes, Queues, RecentFailures, Section, StatGrid, AdminForms } from "~/components/dashboard/panels";
+import {
+  ActiveStreams,
+  AlertBanner,
+  AlertHistory,
+  Charts,
+  Processes,
+  Queues,
+  RecentFailures,
+  Section,
+  StatGrid,
+  AdminForms,
+} from "~/components/dashboard/panels";
 import { useI18n } from "~/hooks/use-i18n";
 import { useSocketEvent } from "~/hooks/use-socket";
 import { pageTitle } from "~/lib/page-title";
@@ -64,7 +75,11 @@ export default function DashboardPage() {
       </header>
 
       {result ? (
-        <p role="status" data-testid="notice" className={`rounded-xl border p-4 ${result.status >= 400 ? "border-red-200 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100" : "border-emerald-200 bg-emerald-50 text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-100"}`}>
+        <p
+          role="status"
+          data-testid="notice"
+          className={`rounded-xl border p-4 ${result.status >= 400 ? "border-red-200 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100" : "border-emerald-200 bg-emerald-50 text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-100"}`}
+        >
           {t(result.key, result.params?.plan ? { ...result.params, plan: t(`account.plan.${result.params.plan}`) } : result.params)}
         </p>
       ) : null}

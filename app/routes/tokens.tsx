@@ -16,7 +16,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const tokens = await listActiveTokens(user.id);
   return {
-    tokens: tokens.map((t) => ({ ...t, expiresAt: t.expiresAt.toISOString(), createdAt: t.createdAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null })),
+    tokens: tokens.map((t) => ({
+      ...t,
+      expiresAt: t.expiresAt.toISOString(),
+      createdAt: t.createdAt.toISOString(),
+      lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    })),
   };
 }
 
@@ -35,7 +40,12 @@ export async function action({ request }: ActionFunctionArgs) {
     const [title, ext, delivery] = ["title", "ext", "delivery"].map((name) => String(form.get(name) ?? ""));
     return {
       notice: t("tokens.refreshed"),
-      download: { ...created, label: title, delivery: delivery === "direct" ? ("direct" as const) : ("pipe" as const), fileName: downloadFileName(title, ext || "bin") },
+      download: {
+        ...created,
+        label: title,
+        delivery: delivery === "direct" ? ("direct" as const) : ("pipe" as const),
+        fileName: downloadFileName(title, ext || "bin"),
+      },
     };
   } catch (err) {
     if (err instanceof AppError) return data({ notice: explain(err), download: null }, { status: statusOf(err), headers: err.headers });
@@ -66,7 +76,10 @@ export default function TokensPage() {
           {t("tokens.emptyRest")}
         </p>
       ) : (
-        <ul className="divide-y divide-slate-200 overflow-hidden rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900" data-testid="token-list">
+        <ul
+          className="divide-y divide-slate-200 overflow-hidden rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900"
+          data-testid="token-list"
+        >
           {tokens.map((token) => (
             <li key={token.tokenId} className="flex flex-col gap-3 px-4 py-3 sm:flex-row sm:items-center" data-testid="token" data-token-id={token.tokenId}>
               <div className="min-w-0 flex-1">
@@ -87,13 +100,23 @@ export default function TokensPage() {
                   <input type="hidden" name="title" value={token.title} />
                   <input type="hidden" name="ext" value={token.ext} />
                   <input type="hidden" name="delivery" value={token.delivery} />
-                  <button type="submit" name="intent" value="refresh" className={`${button} border-slate-300 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800`}>
+                  <button
+                    type="submit"
+                    name="intent"
+                    value="refresh"
+                    className={`${button} border-slate-300 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800`}
+                  >
                     {t("tokens.refresh")}
                   </button>
                 </Form>
                 <Form method="post">
                   <input type="hidden" name="tokenId" value={token.tokenId} />
-                  <button type="submit" name="intent" value="revoke" className={`${button} border-red-300 text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950`}>
+                  <button
+                    type="submit"
+                    name="intent"
+                    value="revoke"
+                    className={`${button} border-red-300 text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950`}
+                  >
                     {t("tokens.revoke")}
                   </button>
                 </Form>

@@ -9,10 +9,7 @@ import type { Readable } from "node:stream";
  */
 const registry = new WeakMap<Response, Readable>();
 
-export function responseFromNodeStream(
-  stream: Readable,
-  init: ResponseInit
-): Response {
+export function responseFromNodeStream(stream: Readable, init: ResponseInit): Response {
   let iterator: AsyncIterator<Buffer> | undefined;
   // Read only if someone other than the custom server consumes the body:
   // highWaterMark 0, or the web stream would pull a first chunk at once.
@@ -28,7 +25,7 @@ export function responseFromNodeStream(
         stream.destroy(reason instanceof Error ? reason : undefined);
       },
     },
-    { highWaterMark: 0 }
+    { highWaterMark: 0 },
   );
   const response = new Response(body, init);
   registry.set(response, stream);

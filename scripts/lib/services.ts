@@ -36,7 +36,9 @@ export function findPostgresBin(): string {
   if (process.env.PG_BIN) return process.env.PG_BIN;
   const root = "/usr/lib/postgresql";
   const versions = existsSync(root)
-    ? readdirSync(root).filter((v) => existsSync(path.join(root, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a))
+    ? readdirSync(root)
+        .filter((v) => existsSync(path.join(root, v, "bin", "initdb")))
+        .sort((a, b) => Number(b) - Number(a))
     : [];
   if (!versions[0]) {
     throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: run scripts/setup.sh (apt-get install postgresql)");
@@ -167,13 +169,17 @@ export async function startPostgres({
     ["listen_addresses", "127.0.0.1"],
     ["unix_socket_directories", ""],
     ["max_connections", "200"],
-    ...(ephemeral ? [["fsync", "off"], ["synchronous_commit", "off"], ["full_page_writes", "off"]] : []),
+    ...(ephemeral
+      ? [
+          ["fsync", "off"],
+          ["synchronous_commit", "off"],
+          ["full_page_writes", "off"],
+        ]
+      : []),
   ];
-  const run = asServiceUser(
-    path.join(bin, "postgres"),
-    ["-D", dataDir, "-p", String(port), ...settings.flatMap(([k, v]) => ["-c", `${k}=${v}`])],
-    { dropRoot: true },
-  );
+  const run = asServiceUser(path.join(bin, "postgres"), ["-D", dataDir, "-p", String(port), ...settings.flatMap(([k, v]) => ["-c", `${k}=${v}`])], {
+    dropRoot: true,
+  });
   const log = openSync(logFile, "a");
   const child = spawn(run.command, run.args, { stdio: ["ignore", log, log], detached: true });
 
@@ -219,16 +225,25 @@ export async function startRedis({
   const run = asServiceUser(
     "redis-server",
     [
-      "--port", String(port),
-      "--bind", "127.0.0.1",
-      "--protected-mode", "yes",
-      "--dir", dataDir,
-      "--requirepass", password,
-      "--save", "",
-      "--appendonly", ephemeral ? "no" : "yes",
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--protected-mode",
+      "yes",
+      "--dir",
+      dataDir,
+      "--requirepass",
+      password,
+      "--save",
+      "",
+      "--appendonly",
+      ephemeral ? "no" : "yes",
       // BullMQ needs keys to stay: never evict.
-      "--maxmemory-policy", "noeviction",
-      "--daemonize", "no",
+      "--maxmemory-policy",
+      "noeviction",
+      "--daemonize",
+      "no",
     ],
     { dropRoot: false },
   );

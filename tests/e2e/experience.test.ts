@@ -57,7 +57,13 @@ async function seriousViolations(page: Page) {
   });
   return violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .map((n) => n.target.join(" "))
+          .slice(0, 3)
+          .join(", ")}`,
+    );
 }
 
 const pages = () => [
@@ -96,7 +102,10 @@ describe("looks, at phone and desktop widths, light and dark", () => {
         for (const target of [pages()[0], pages()[1], pages()[3]]) {
           await page.goto(`${app.baseUrl}${target.path}`);
           await page.waitForLoadState("networkidle");
-          expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), `${target.name} ${width} ${colorScheme}`).toBeLessThanOrEqual(0);
+          expect(
+            await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth),
+            `${target.name} ${width} ${colorScheme}`,
+          ).toBeLessThanOrEqual(0);
           await screenshot(page, `ux-${target.name}-${width}-${colorScheme}`);
         }
         await ctx.close();
@@ -113,7 +122,7 @@ describe("looks, at phone and desktop widths, light and dark", () => {
     expect(dark).toBe("rgb(2, 6, 23)");
     await page.click('[data-testid="theme-switch"]'); // system → dark (forced)
     await page.click('[data-testid="theme-switch"]'); // dark → light (forced)
-    await page.waitForSelector('html.light');
+    await page.waitForSelector("html.light");
     expect(await background()).toBe("rgb(248, 250, 252)");
     await page.goto(`${app.baseUrl}/account`);
     expect(await page.getAttribute("html", "class")).toContain("light");

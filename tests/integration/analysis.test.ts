@@ -88,7 +88,17 @@ describe("POST /api/streaming/analyze", () => {
     expect(view.progress).toBe(100);
     const [mp4] = plainFormats(view);
     // yt-dlp's generic extractor knows nothing of the file; ffprobe filled it in.
-    expect(mp4).toMatchObject({ ext: "mp4", delivery: "direct", width: 640, height: 360, vcodec: "h264", acodec: "aac", hasVideo: true, hasAudio: true, badge: "SD" });
+    expect(mp4).toMatchObject({
+      ext: "mp4",
+      delivery: "direct",
+      width: 640,
+      height: 360,
+      vcodec: "h264",
+      acodec: "aac",
+      hasVideo: true,
+      hasAudio: true,
+      badge: "SD",
+    });
     expect(mp4.filesize).toBe(fixtures.files.mp4.size);
     expect(view.result!.durationSeconds).toBeCloseTo(fixtures.files.mp4.durationSeconds, 0);
     expect(view.result!.formats.find((f) => f.derived === "audio")).toMatchObject({ kind: "audio", ext: "m4a", delivery: "pipe" });
@@ -99,7 +109,11 @@ describe("POST /api/streaming/analyze", () => {
     expect(view.status).toBe("completed");
     expect(view.result!.title).toContain("Tải video nhanh – thử nghiệm");
     expect(view.result!.thumbnail).toBe(origin.url("thumbnail"));
-    expect(plainFormats(view).map((f) => f.ext).sort()).toEqual(["mp4", "webm"]);
+    expect(
+      plainFormats(view)
+        .map((f) => f.ext)
+        .sort(),
+    ).toEqual(["mp4", "webm"]);
     expect(plainFormats(view).find((f) => f.ext === "webm")).toMatchObject({ vcodec: "vp9", acodec: "opus" });
     // The media URLs the page named stay on the server.
     expect(JSON.stringify(view)).not.toContain("/media/sample");
@@ -187,7 +201,11 @@ describe("POST /api/streaming/analyze", () => {
   });
 
   it("needs a session, and shows an analysis to its owner only", async () => {
-    const anonymous = await fetch(`${app.baseUrl}/api/streaming/analyze`, { method: "POST", body: JSON.stringify({ url: origin.url("mp4") }), headers: { "Content-Type": "application/json" } });
+    const anonymous = await fetch(`${app.baseUrl}/api/streaming/analyze`, {
+      method: "POST",
+      body: JSON.stringify({ url: origin.url("mp4") }),
+      headers: { "Content-Type": "application/json" },
+    });
     expect(anonymous.status).toBe(401);
     expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe("unauthenticated");
 
@@ -221,7 +239,10 @@ describe("the analysis queue", () => {
   it("runs pro users' analyses before free users' ones", async () => {
     // Its own Redis database, so no other test's worker drains this queue early.
     const ownRedis = process.env.REDIS_URL!.replace(/\/\d+$/, "/3");
-    const queued = await startApp({ worker: false, env: { REDIS_URL: ownRedis, ALLOW_PRIVATE_NETWORKS: "true", ANALYSIS_CONCURRENCY: "1", ANALYSIS_CACHE_TTL_SECONDS: "0" } });
+    const queued = await startApp({
+      worker: false,
+      env: { REDIS_URL: ownRedis, ALLOW_PRIVATE_NETWORKS: "true", ANALYSIS_CONCURRENCY: "1", ANALYSIS_CACHE_TTL_SECONDS: "0" },
+    });
     try {
       const free = await signedUpClient(queued.baseUrl, "free");
       const pro = await signedUpClient(queued.baseUrl, "pro");
@@ -230,11 +251,13 @@ describe("the analysis queue", () => {
       const freeJobs = await Promise.all([1, 2, 3].map(() => analyze(free, origin.url("mkv"))));
       const proJob = await analyze(pro, origin.url("mkv"));
       queued.spawnWorker();
-      const order = await Promise.all([proJob, ...freeJobs].map(async ({ body }) => {
-        const view = await waitForResult(body.requestId === proJob.body.requestId ? pro : free, body.requestId);
-        const [row] = await sql`select started_at from analysis_requests where id = ${view.requestId}`;
-        return row.started_at as Date;
-      }));
+      const order = await Promise.all(
+        [proJob, ...freeJobs].map(async ({ body }) => {
+          const view = await waitForResult(body.requestId === proJob.body.requestId ? pro : free, body.requestId);
+          const [row] = await sql`select started_at from analysis_requests where id = ${view.requestId}`;
+          return row.started_at as Date;
+        }),
+      );
       const [proStarted, ...freeStarted] = order;
       expect(freeStarted.every((t) => proStarted < t)).toBe(true);
     } finally {

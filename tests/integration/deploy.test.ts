@@ -19,7 +19,12 @@ const run = promisify(execFile);
 async function compose(args: string[], env: Record<string, string>) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "tvn-compose-"));
   copyFileSync(".env.example", path.join(dir, ".env"));
-  appendFileSync(path.join(dir, ".env"), Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(""));
+  appendFileSync(
+    path.join(dir, ".env"),
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(""),
+  );
   return run("docker-compose", ["-f", path.resolve("docker-compose.yml"), "--project-directory", dir, "--env-file", path.join(dir, ".env"), ...args], {
     // Only PATH: variables from the test run must not leak into the substitution.
     env: { PATH: process.env.PATH, NODE_ENV: "test" },
@@ -67,7 +72,10 @@ describe("Dockerfile", () => {
 /** The runtime stage: what it copies (from the build stage or the context) and the command it runs. */
 function runtimeStage(dockerfile: string) {
   const stage = dockerfile.slice(dockerfile.indexOf("AS runtime"));
-  const copies = [...stage.matchAll(/^COPY (?:--from=\w+ )?(?:--chown=\S+ )?(\S+) (\S+)$/gm)].map(([, from, to]) => ({ from: from.replace(/^\/app\//, ""), to }));
+  const copies = [...stage.matchAll(/^COPY (?:--from=\w+ )?(?:--chown=\S+ )?(\S+) (\S+)$/gm)].map(([, from, to]) => ({
+    from: from.replace(/^\/app\//, ""),
+    to,
+  }));
   const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(stage)?.[1] ?? "[]") as string[];
   return { copies, cmd };
 }
@@ -86,7 +94,15 @@ describe("the image's runtime files", () => {
         else cpSync(path.resolve(from), target, { recursive: true });
       }
       const port = await getFreePort();
-      const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: "info", NODE_ENV: "production", HOST: "127.0.0.1", PORT: String(port), SESSION_SECRET: "s".repeat(32), STREAM_TOKEN_SECRET: "t".repeat(32) };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        LOG_LEVEL: "info",
+        NODE_ENV: "production",
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        SESSION_SECRET: "s".repeat(32),
+        STREAM_TOKEN_SECRET: "t".repeat(32),
+      };
       const logs: string[] = [];
       const [web, worker] = [cmd.slice(1), ["build/worker.js"]].map((args) => {
         const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
@@ -94,7 +110,14 @@ describe("the image's runtime files", () => {
         return child;
       });
       try {
-        const page = await waitFor(() => fetch(`http://127.0.0.1:${port}/login`).then((r) => (r.ok ? r : null), () => null), { timeoutMs: 30_000, message: () => logs.join("") });
+        const page = await waitFor(
+          () =>
+            fetch(`http://127.0.0.1:${port}/login`).then(
+              (r) => (r.ok ? r : null),
+              () => null,
+            ),
+          { timeoutMs: 30_000, message: () => logs.join("") },
+        );
         await waitFor(() => logs.join("").includes("worker ready"), { timeoutMs: 30_000, message: () => logs.join("") });
         expect(await page.text()).toContain("/build/");
       } finally {

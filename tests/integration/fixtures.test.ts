@@ -461,9 +461,7 @@ async function analyse(url: string): Promise<YtDlpInfo> {
 async function keepCapture(fileName: string, info: YtDlpInfo): Promise<void> {
   const file = path.join(YTDLP_DIR, fileName);
   const scrubbed = JSON.parse(
-    JSON.stringify(info)
-      .replaceAll(origin.baseUrl, ORIGIN_PLACEHOLDER)
-      .replaceAll(new URL(origin.baseUrl).host, ORIGIN_HOST_PLACEHOLDER),
+    JSON.stringify(info).replaceAll(origin.baseUrl, ORIGIN_PLACEHOLDER).replaceAll(new URL(origin.baseUrl).host, ORIGIN_HOST_PLACEHOLDER),
   ) as YtDlpInfo;
   if (process.env.TVN_CAPTURE_YTDLP === "1" || !existsSync(file)) {
     await fs.mkdir(YTDLP_DIR, { recursive: true });
@@ -494,11 +492,7 @@ function sha256(bytes: Buffer): string {
 }
 
 /** A request whose path is sent exactly as given, where fetch would normalise dot segments away. */
-function rawRequest(
-  requestPath: string,
-  method = "GET",
-  port = origin.port,
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+function rawRequest(requestPath: string, method = "GET", port = origin.port): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: "127.0.0.1", port, path: requestPath, method, agent: false }, (res) => {
       const chunks: Buffer[] = [];

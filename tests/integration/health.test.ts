@@ -17,7 +17,12 @@ type Health = { status: string; checks: Record<string, { status: string; error?:
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "tvn-health-"));
 chmodSync(dir, 0o755);
-const instance = (name: string) => ({ dataDir: path.join(dir, name), logFile: path.join(dir, `${name}.log`), password: randomBytes(12).toString("hex"), ephemeral: true });
+const instance = (name: string) => ({
+  dataDir: path.join(dir, name),
+  logFile: path.join(dir, `${name}.log`),
+  password: randomBytes(12).toString("hex"),
+  ephemeral: true,
+});
 const pgSettings = instance("postgres");
 const redisSettings = instance("redis");
 

@@ -137,7 +137,10 @@ describe("download limits", () => {
 
 describe("the per-IP limit on /api/streaming/*", () => {
   it("answers 429 rate_limited past API_RATE_LIMIT_PER_MINUTE, per client address", async () => {
-    const limited = await startApp({ worker: false, env: { REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/6"), API_RATE_LIMIT_PER_MINUTE: "5", TRUST_PROXY: "loopback" } });
+    const limited = await startApp({
+      worker: false,
+      env: { REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/6"), API_RATE_LIMIT_PER_MINUTE: "5", TRUST_PROXY: "loopback" },
+    });
     try {
       const client = await signedUpClient(limited.baseUrl, "flood");
       const statuses = [];

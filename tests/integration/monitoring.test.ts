@@ -93,7 +93,10 @@ type Health = { status: string; checks: Record<string, { status: string; version
 
 describe("health", () => {
   it("is public and names every check, with the tools' versions", async () => {
-    const { status, body } = await eventually(() => getJson<Health>(null, "/api/monitoring/health"), (r) => r.body.checks.queue.status === "ok");
+    const { status, body } = await eventually(
+      () => getJson<Health>(null, "/api/monitoring/health"),
+      (r) => r.body.checks.queue.status === "ok",
+    );
     expect(status).toBe(200);
     expect(Object.keys(body.checks).sort()).toEqual(["eventLoopLag", "ffmpeg", "memory", "postgres", "queue", "redis", "ytDlp"]);
     expect(body.checks.postgres.status).toBe("ok");
@@ -213,7 +216,17 @@ describe("queues and status", () => {
     const { body } = await getJson<{ queues: QueueReport[] }>(admin, "/api/monitoring/queues");
     expect(body.queues.map((q) => q.name)).toEqual(["analysis", "maintenance"]);
     const analysis = body.queues[0];
-    for (const key of ["waiting", "active", "delayed", "completed", "failed", "workers", "completedPerMinute", "failedPerMinute", "completedLastHour"] as const) {
+    for (const key of [
+      "waiting",
+      "active",
+      "delayed",
+      "completed",
+      "failed",
+      "workers",
+      "completedPerMinute",
+      "failedPerMinute",
+      "completedLastHour",
+    ] as const) {
       expect(typeof analysis[key], key).toBe("number");
     }
     expect(typeof analysis.paused).toBe("boolean");
@@ -240,12 +253,24 @@ describe("the sampler and its alerts", () => {
     const count = async () => (await sql<{ n: number }[]>`select count(*)::int as n from metric_samples where created_at > now() - interval '1 minute'`)[0].n;
     const start = await count();
     await eventually(count, (n) => n >= start + 3);
-    const [latest] = await sql<{ data: { processes: Array<{ service: string }>; streams: { completed: number } } }[]>`select data from metric_samples order by created_at desc limit 1`;
+    const [latest] = await sql<
+      { data: { processes: Array<{ service: string }>; streams: { completed: number } } }[]
+    >`select data from metric_samples order by created_at desc limit 1`;
     expect(latest.data.processes.map((p) => p.service).sort()).toEqual(["web", "worker"]);
 
-    const firing = await eventually(async () => webhookCalls.filter((c) => c.key === "memory"), (calls) => calls.length > 0);
+    const firing = await eventually(
+      async () => webhookCalls.filter((c) => c.key === "memory"),
+      (calls) => calls.length > 0,
+    );
     expect(firing).toHaveLength(1);
-    expect(firing[0]).toMatchObject({ method: "POST", contentType: "application/json", source: "taivideonhanh", key: "memory", status: "firing", threshold: 16 * 1024 * 1024 });
+    expect(firing[0]).toMatchObject({
+      method: "POST",
+      contentType: "application/json",
+      source: "taivideonhanh",
+      key: "memory",
+      status: "firing",
+      threshold: 16 * 1024 * 1024,
+    });
     expect(app.output()).toContain('"alert":"memory"');
 
     const page = await (await admin.request("/dashboard")).text();
@@ -276,14 +301,20 @@ describe("cleanup", () => {
 
     const response = await admin.request("/api/monitoring/cleanup", { method: "POST" });
     expect(response.status).toBe(200);
-    const { removed } = (await response.json()) as { removed: { tokens: number; samples: number; sessions: number; jobs: Record<string, { completed: number; failed: number }> } };
+    const { removed } = (await response.json()) as {
+      removed: { tokens: number; samples: number; sessions: number; jobs: Record<string, { completed: number; failed: number }> };
+    };
     expect(removed.tokens).toBe(2);
     expect(removed.samples).toBe(3);
     expect(removed.jobs).toHaveProperty("analysis");
 
-    const left = (await sql<{ id: string }[]>`select id from stream_tokens where id in ${sql([expiredLongAgo, revokedLongAgo, expiredRecently, active])}`).map((r) => r.id).sort();
+    const left = (await sql<{ id: string }[]>`select id from stream_tokens where id in ${sql([expiredLongAgo, revokedLongAgo, expiredRecently, active])}`)
+      .map((r) => r.id)
+      .sort();
     expect(left).toEqual([expiredRecently, active].sort());
-    expect((await sql<{ n: number }[]>`select count(*)::int as n from metric_samples where created_at > now() - interval '1 hour'`)[0].n).toBeGreaterThanOrEqual(recentSamples);
+    expect(
+      (await sql<{ n: number }[]>`select count(*)::int as n from metric_samples where created_at > now() - interval '1 hour'`)[0].n,
+    ).toBeGreaterThanOrEqual(recentSamples);
     // Live sessions survive: the admin is still signed in.
     expect((await admin.request("/api/monitoring/status")).status).toBe(200);
     expect((await admin.request("/api/monitoring/cleanup")).status).toBe(405);

@@ -72,7 +72,12 @@ async function startSupervisor(existingDataDir?: string, extraEnv: Record<string
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (supervisor.exitCode !== null) break;
-    if (await fetch(`${baseUrl}/`).then((r) => r.ok, () => false)) {
+    if (
+      await fetch(`${baseUrl}/`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    ) {
       // The worker logs once it is connected; wait for it too so its pid is in the tree.
       if (logs.join("").includes("worker ready")) return { supervisor, baseUrl, dataDir, logs };
     }

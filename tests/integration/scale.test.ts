@@ -48,7 +48,10 @@ afterAll(async () => {
   await origin?.close();
 });
 
-const withSession = (init: RequestInit = {}) => ({ ...init, headers: { ...(init.headers as Record<string, string>), Cookie: `tvn_session=${alice.cookie("tvn_session")}` } });
+const withSession = (init: RequestInit = {}) => ({
+  ...init,
+  headers: { ...(init.headers as Record<string, string>), Cookie: `tvn_session=${alice.cookie("tvn_session")}` },
+});
 
 function socketOn(baseUrl: string) {
   const socket = io(baseUrl, { transports: ["websocket"], extraHeaders: { Cookie: `tvn_session=${alice.cookie("tvn_session")}` } });
@@ -101,7 +104,10 @@ describe("two web processes, two workers", () => {
     const statuses: number[] = [];
     for (let i = 0; i < 20; i++) {
       const base = i % 2 ? webB.baseUrl : webA.baseUrl;
-      const response = await fetch(`${base}/api/streaming/token`, withSession({ method: "POST", headers: { "Content-Type": "application/json" }, body: target }));
+      const response = await fetch(
+        `${base}/api/streaming/token`,
+        withSession({ method: "POST", headers: { "Content-Type": "application/json" }, body: target }),
+      );
       statuses.push(response.status);
       if (response.status === 429) expect(((await response.json()) as { error: { code: string } }).error.code).toBe("hourly_limit");
     }

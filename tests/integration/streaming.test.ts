@@ -210,9 +210,7 @@ describe("piped downloads (no disk)", () => {
     for (let batch = 0; batch < 5; batch++) {
       // 20 at once: each gets its first bytes, then the client disappears.
       await Promise.all(
-        Array.from({ length: 20 }, () =>
-          run("curl", ["-s", "-o", "/dev/null", "--max-filesize", "1", "-m", "20", "-r", "0-", streamUrl]).catch(() => null),
-        ),
+        Array.from({ length: 20 }, () => run("curl", ["-s", "-o", "/dev/null", "--max-filesize", "1", "-m", "20", "-r", "0-", streamUrl]).catch(() => null)),
       );
     }
     await sleep(2_000);
@@ -284,7 +282,8 @@ describe("token API", () => {
     expect(JSON.stringify(list)).not.toContain(second.token);
 
     let current = second.token;
-    for (let i = 1; i < 3; i++) current = ((await (await alice.request(`/api/streaming/token/${current}/refresh`, { method: "POST" })).json()) as { token: string }).token;
+    for (let i = 1; i < 3; i++)
+      current = ((await (await alice.request(`/api/streaming/token/${current}/refresh`, { method: "POST" })).json()) as { token: string }).token;
     const tooMany = await alice.request(`/api/streaming/token/${current}/refresh`, { method: "POST" });
     expect(tooMany.status).toBe(429);
   });

@@ -6,7 +6,11 @@ export type AnalysisFormat = { id: string; derived: string | null; delivery: str
 export type Analysis = { requestId: string; result: { title: string; formats: AnalysisFormat[] } };
 
 export async function analyzed(client: Client, url: string): Promise<Analysis> {
-  const response = await client.request("/api/streaming/analyze", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) });
+  const response = await client.request("/api/streaming/analyze", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ url }),
+  });
   const { requestId } = (await response.json()) as { requestId: string };
   for (let i = 0; i < 300; i++) {
     const view = (await (await client.request(`/api/streaming/analyze/${requestId}`)).json()) as Analysis & { status: string };
@@ -21,7 +25,11 @@ export async function analyzed(client: Client, url: string): Promise<Analysis> {
 export const plainFormat = (analysis: Analysis) => analysis.result.formats.find((f) => !f.derived)!;
 
 export async function createToken(client: Client, requestId: string, formatId: string) {
-  const response = await client.request("/api/streaming/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ requestId, formatId }) });
+  const response = await client.request("/api/streaming/token", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ requestId, formatId }),
+  });
   return {
     status: response.status,
     headers: response.headers,

@@ -55,7 +55,10 @@ export async function startApp({ env = {}, worker = true }: { env?: Record<strin
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (web.exitCode !== null) break;
-    const ok = await fetch(`${baseUrl}/`, { redirect: "manual" }).then((r) => r.status < 500, () => false);
+    const ok = await fetch(`${baseUrl}/`, { redirect: "manual" }).then(
+      (r) => r.status < 500,
+      () => false,
+    );
     if (ok) return { baseUrl, web, worker: workerProcess, spawnWorker, output: () => logs.join(""), stop };
     await sleep(100);
   }

@@ -2,7 +2,10 @@
 export class Client {
   private cookies = new Map<string, string>();
 
-  constructor(readonly baseUrl: string, private readonly headers: Record<string, string> = {}) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   async request(path: string, init: RequestInit = {}) {
     const headers = new Headers(init.headers);

@@ -39,7 +39,11 @@ export function AlertBanner({ alerts }: { alerts: Alert[] }) {
   const { t, f } = useI18n();
   if (!alerts.length) return null;
   return (
-    <div role="alert" data-testid="alerts" className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100">
+    <div
+      role="alert"
+      data-testid="alerts"
+      className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100"
+    >
       <p className="font-semibold">{alerts.length === 1 ? t("dashboard.alertsOne") : t("dashboard.alertsMany", { count: alerts.length })}</p>
       <ul className="mt-1 list-disc space-y-0.5 pl-5 text-sm">
         {alerts.map((a) => (
@@ -70,10 +74,27 @@ export function StatGrid({ live }: { live: DashboardLive }) {
   const analysisQueue = live.queues.find((q) => q.name === "analysis");
   return (
     <dl className="grid grid-cols-2 gap-3 lg:grid-cols-4">
-      <Stat label={t("dashboard.stat.activeDownloads")} value={f.number(streams.active)} detail={t("dashboard.stat.finished", { count: streams.total })} testId="active-stream-count" />
-      <Stat label={t("dashboard.stat.throughput")} value={`${f.bytes(streams.speedBps)}/s`} detail={t("dashboard.stat.served", { bytes: f.bytes(streams.bytesServed + streams.inFlightBytes) })} />
-      <Stat label={t("dashboard.stat.errors")} value={f.percent(streams.errorRate)} detail={t("dashboard.stat.errorsDetail", { failed: streams.failed, aborted: streams.aborted })} />
-      <Stat label={t("dashboard.stat.cache")} value={f.percent(analysis.cache.hitRate)} detail={t("dashboard.stat.cacheDetail", { hits: analysis.cache.hits, misses: analysis.cache.misses })} />
+      <Stat
+        label={t("dashboard.stat.activeDownloads")}
+        value={f.number(streams.active)}
+        detail={t("dashboard.stat.finished", { count: streams.total })}
+        testId="active-stream-count"
+      />
+      <Stat
+        label={t("dashboard.stat.throughput")}
+        value={`${f.bytes(streams.speedBps)}/s`}
+        detail={t("dashboard.stat.served", { bytes: f.bytes(streams.bytesServed + streams.inFlightBytes) })}
+      />
+      <Stat
+        label={t("dashboard.stat.errors")}
+        value={f.percent(streams.errorRate)}
+        detail={t("dashboard.stat.errorsDetail", { failed: streams.failed, aborted: streams.aborted })}
+      />
+      <Stat
+        label={t("dashboard.stat.cache")}
+        value={f.percent(analysis.cache.hitRate)}
+        detail={t("dashboard.stat.cacheDetail", { hits: analysis.cache.hits, misses: analysis.cache.misses })}
+      />
       <Stat
         label={t("dashboard.stat.latency")}
         value={`${ms(analysis.latencyMs.p50)} / ${ms(analysis.latencyMs.p95)}`}
@@ -84,7 +105,11 @@ export function StatGrid({ live }: { live: DashboardLive }) {
         value={t("dashboard.stat.waiting", { count: analysisQueue?.waiting ?? 0 })}
         detail={t("dashboard.stat.queueDetail", { active: analysisQueue?.active ?? 0, workers: analysisQueue?.workers ?? 0 })}
       />
-      <Stat label={t("dashboard.stat.links")} value={t("dashboard.stat.created", { count: tokens.created })} detail={t("dashboard.stat.refused", { count: tokens.refused })} />
+      <Stat
+        label={t("dashboard.stat.links")}
+        value={t("dashboard.stat.created", { count: tokens.created })}
+        detail={t("dashboard.stat.refused", { count: tokens.refused })}
+      />
       <Stat
         label={t("dashboard.stat.processes")}
         value={f.number(live.snapshot.processes.length)}
@@ -149,7 +174,11 @@ function Table({ head, children, empty, testId }: { head: MessageKey[]; children
 export function ActiveStreams({ streams }: { streams: ActiveStream[] }) {
   const { t, f } = useI18n();
   return (
-    <Table head={["dashboard.col.user", "dashboard.col.video", "dashboard.col.sent", "dashboard.col.speed", "dashboard.revoke"]} empty="dashboard.noStreams" testId="active-streams">
+    <Table
+      head={["dashboard.col.user", "dashboard.col.video", "dashboard.col.sent", "dashboard.col.speed", "dashboard.revoke"]}
+      empty="dashboard.noStreams"
+      testId="active-streams"
+    >
       {streams.map((s) => (
         <tr key={s.streamId}>
           <td className={`${td} max-w-[12rem] truncate`}>{s.email ?? s.userId}</td>
@@ -165,7 +194,10 @@ export function ActiveStreams({ streams }: { streams: ActiveStream[] }) {
             <Form method="post">
               <input type="hidden" name="intent" value="revoke" />
               <input type="hidden" name="tokenId" value={s.tokenId} />
-              <button type="submit" className="rounded-md border border-red-300 px-2.5 py-1 text-xs font-semibold text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950">
+              <button
+                type="submit"
+                className="rounded-md border border-red-300 px-2.5 py-1 text-xs font-semibold text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
+              >
                 {t("dashboard.revoke")}
               </button>
             </Form>
@@ -178,7 +210,16 @@ export function ActiveStreams({ streams }: { streams: ActiveStream[] }) {
 
 export function Queues({ queues }: { queues: QueueReport[] }) {
   const { t, f } = useI18n();
-  const heads: MessageKey[] = ["dashboard.col.queue", "dashboard.col.waiting", "dashboard.col.running", "dashboard.col.delayed", "dashboard.col.failed", "dashboard.col.workers", "dashboard.col.oldest", "dashboard.col.perMinute"];
+  const heads: MessageKey[] = [
+    "dashboard.col.queue",
+    "dashboard.col.waiting",
+    "dashboard.col.running",
+    "dashboard.col.delayed",
+    "dashboard.col.failed",
+    "dashboard.col.workers",
+    "dashboard.col.oldest",
+    "dashboard.col.perMinute",
+  ];
   return (
     <Table head={heads} empty="dashboard.noQueues" testId="queues">
       {queues.map((q) => (
@@ -205,7 +246,14 @@ export function Queues({ queues }: { queues: QueueReport[] }) {
 
 export function Processes({ processes }: { processes: ProcessStats[] }) {
   const { t, f } = useI18n();
-  const heads: MessageKey[] = ["dashboard.col.process", "dashboard.col.memory", "dashboard.col.heap", "dashboard.col.cpu", "dashboard.col.lag", "dashboard.col.up"];
+  const heads: MessageKey[] = [
+    "dashboard.col.process",
+    "dashboard.col.memory",
+    "dashboard.col.heap",
+    "dashboard.col.cpu",
+    "dashboard.col.lag",
+    "dashboard.col.up",
+  ];
   return (
     <Table head={heads} empty="dashboard.noProcesses" testId="processes">
       {processes.map((p) => (
@@ -229,7 +277,13 @@ function Empty({ children }: { children: ReactNode }) {
 }
 
 /** A list of timestamped events: a badge, the time, then what happened. */
-function EventList({ items, testId }: { items: Array<{ key: string; badge: string; badgeClass: string; at: string; head?: ReactNode; body: ReactNode }>; testId: string }) {
+function EventList({
+  items,
+  testId,
+}: {
+  items: Array<{ key: string; badge: string; badgeClass: string; at: string; head?: ReactNode; body: ReactNode }>;
+  testId: string;
+}) {
   const { f } = useI18n();
   return (
     <ul className={`${card} divide-y divide-slate-100 text-sm dark:divide-slate-800`} data-testid={testId}>
@@ -307,9 +361,18 @@ export function AdminForms() {
         <input type="hidden" name="intent" value="revoke" />
         <label className="flex flex-1 flex-col gap-1 text-sm font-medium">
           {t("dashboard.tokenId")}
-          <input name="tokenId" required pattern="[0-9a-fA-F-]{36}" placeholder="00000000-0000-0000-0000-000000000000" className={`${input} font-mono text-xs`} />
+          <input
+            name="tokenId"
+            required
+            pattern="[0-9a-fA-F-]{36}"
+            placeholder="00000000-0000-0000-0000-000000000000"
+            className={`${input} font-mono text-xs`}
+          />
         </label>
-        <button type="submit" className="rounded-md border border-red-300 px-4 py-2 font-semibold text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950">
+        <button
+          type="submit"
+          className="rounded-md border border-red-300 px-4 py-2 font-semibold text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950"
+        >
           {t("dashboard.revokeSubmit")}
         </button>
       </Form>

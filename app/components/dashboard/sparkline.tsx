@@ -32,8 +32,16 @@ export function Sparkline({
         <span className="font-semibold">{title}</span>
         <span className="text-xs text-slate-600 dark:text-slate-400">{t("dashboard.chart.max", { value: format(max) })}</span>
       </figcaption>
-      <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" className="mt-2 h-20 w-full" role="img" aria-label={t("dashboard.chart.summary", { title, latest, max: format(max) })}>
-        {series.map((s) => (s.values.length ? <path key={s.name} d={path(s.values)} fill="none" strokeWidth="2" vectorEffect="non-scaling-stroke" className={s.stroke} /> : null))}
+      <svg
+        viewBox={`0 0 ${width} ${height}`}
+        preserveAspectRatio="none"
+        className="mt-2 h-20 w-full"
+        role="img"
+        aria-label={t("dashboard.chart.summary", { title, latest, max: format(max) })}
+      >
+        {series.map((s) =>
+          s.values.length ? <path key={s.name} d={path(s.values)} fill="none" strokeWidth="2" vectorEffect="non-scaling-stroke" className={s.stroke} /> : null,
+        )}
       </svg>
       <p className="mt-1 flex flex-wrap gap-x-3 text-xs text-slate-600 dark:text-slate-300">
         {series.map((s) => (

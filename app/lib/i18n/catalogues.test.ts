@@ -43,13 +43,19 @@ describe("keys used in the code", () => {
 
   it("names only keys the catalogue has", () => {
     const missing = sources.flatMap(({ file, text }) =>
-      [...text.matchAll(/\bt\("([^"]+)"/g)].map((m) => m[1]).filter((key) => !isMessageKey(key)).map((key) => `${file}: ${key}`),
+      [...text.matchAll(/\bt\("([^"]+)"/g)]
+        .map((m) => m[1])
+        .filter((key) => !isMessageKey(key))
+        .map((key) => `${file}: ${key}`),
     );
     expect(missing).toEqual([]);
   });
 
   it("has no key nothing uses (keys built at run time come from the prefixes the code names)", () => {
-    const code = sources.filter((s) => !s.file.startsWith("lib/i18n/") || s.file === "lib/i18n/index.ts").map((s) => s.text).join("\n");
+    const code = sources
+      .filter((s) => !s.file.startsWith("lib/i18n/") || s.file === "lib/i18n/index.ts")
+      .map((s) => s.text)
+      .join("\n");
     const prefixes = [...code.matchAll(/\bt\(`([\w.]+)\$\{/g)].map((m) => m[1]).concat(["error."]);
     const unused = Object.keys(en).filter((key) => !code.includes(`"${key}"`) && !prefixes.some((p) => key.startsWith(p)));
     expect(unused).toEqual([]);
@@ -71,7 +77,11 @@ describe("keys used in the code", () => {
   it("builds keys only from prefixes the catalogue has", () => {
     const prefixes = sources.flatMap(({ text }) => [...text.matchAll(/\bt\(`([\w.]+)\$\{/g)].map((m) => m[1]));
     expect(prefixes.length).toBeGreaterThan(0);
-    for (const prefix of prefixes) expect(Object.keys(en).some((key) => key.startsWith(prefix)), prefix).toBe(true);
+    for (const prefix of prefixes)
+      expect(
+        Object.keys(en).some((key) => key.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
   });
 });
 

@@ -30,7 +30,8 @@ export const en = {
   "meta.analyzing": "Analysing…",
 
   "home.heading": "Paste a link. Pick a format. Download.",
-  "home.lead": "Tải Video Nhanh analyses a video page, lists every format it offers and streams the one you choose straight to your device — nothing is stored on the server.",
+  "home.lead":
+    "Tải Video Nhanh analyses a video page, lists every format it offers and streams the one you choose straight to your device — nothing is stored on the server.",
   "home.signedOut.create": "Create a free account",
   "home.signedOut.or": "or",
   "home.signedOut.login": "log in",

@@ -30,7 +30,10 @@ export function translate(locale: Locale, key: string, params?: Params): string 
   });
 }
 
-export const translator = (locale: Locale): Translate => (key, params) => translate(locale, key, params);
+export const translator =
+  (locale: Locale): Translate =>
+  (key, params) =>
+    translate(locale, key, params);
 
 /** The best of our languages for an Accept-Language header (q-values honoured); English otherwise. */
 export function negotiateLocale(acceptLanguage: string | null | undefined): Locale {
