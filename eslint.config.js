@@ -101,6 +101,34 @@ export default defineConfig(
     },
   },
 
+  // Routes and the process entries reach capabilities through their faces only (ADR 007).
+  {
+    files: ["app/routes/**/*.{ts,tsx}", "app/root.tsx", "app/entry.server.tsx", "server/**/*.ts", "workers/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["~/*/*.server", "!~/*/index.server", "!~/db/*.server", "!~/platform/process.server", "~/*/tables"],
+              message: "Import the capability's face (~/<capability>/index.server), not its inner modules.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+
+  // Tests read JSON bodies and untyped socket events: their loosely typed data is checked by assertions.
+  {
+    files: ["tests/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+    },
+  },
+
   // Client-safe code must not import `.server` modules.
   {
     files: ["app/components/**/*.{ts,tsx}", "app/hooks/**/*.{ts,tsx}", "app/lib/**/*.{ts,tsx}", "app/entry.client.tsx"],
@@ -122,7 +150,7 @@ export default defineConfig(
 
   // Plain JS config files and the Artillery processor (CommonJS).
   {
-    files: ["**/*.js"],
+    files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { ...globals.node } },
   },
   {

@@ -2,12 +2,12 @@
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ensureLargeFixture, ensureMediaFixtures, type MediaFixtures } from "../tests/fixtures/media";
+import { ensureLargeFixture, ensureMediaFixtures } from "../tests/fixtures/media";
 import { startOrigin } from "../tests/fixtures/origin";
 
 const large = await ensureLargeFixture(Number(process.env.BENCH_SIZE_MB ?? 1024) * 1024 * 1024);
 const clips = await ensureMediaFixtures();
-const largeOrigin = await startOrigin({ dir: path.dirname(large.file), files: { ...clips.files, mp4: large } } as MediaFixtures);
+const largeOrigin = await startOrigin({ dir: path.dirname(large.file), files: { ...clips.files, mp4: large } });
 const clipOrigin = await startOrigin(clips);
 writeFileSync(path.join(os.tmpdir(), "tvn-bench-origin.json"), JSON.stringify({ large: largeOrigin.url("mp4"), mp4: clipOrigin.url("mp4") }));
 console.log(largeOrigin.baseUrl);

@@ -31,7 +31,7 @@ const median = (values: number[]) => percentile(values, 50);
 function spawnHelper(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
-    child.stdout!.once("data", (line: Buffer) => resolve({ child, url: line.toString().trim() }));
+    child.stdout.once("data", (line: Buffer) => resolve({ child, url: line.toString().trim() }));
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
   });
 }

@@ -96,7 +96,7 @@ try {
     env.REDIS_URL = redis.url;
   }
 } catch (err) {
-  console.error(`[start] ${err instanceof Error ? err.message : err}`);
+  console.error(`[start] ${err instanceof Error ? err.message : String(err)}`);
   await shutdown(1);
 }
 

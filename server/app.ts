@@ -8,7 +8,7 @@ import { pinoHttp } from "pino-http";
 import { config } from "~/config.server";
 import type { EmitToUser } from "~/lib/socket-events";
 import { limitHeaders, logger } from "~/platform/index.server";
-import { consumeApiRequest, errorResponse } from "~/web/index.server";
+import { consumeApiRequest } from "~/web/index.server";
 import { createRequestHandler } from "./remix-handler";
 
 const REQUEST_ID = /^[\w.-]{8,128}$/;
@@ -77,16 +77,17 @@ function securityHeaders(mode: string): RequestHandler[] {
 
 /** One budget per client IP over the whole streaming API, downloads included. */
 const apiBudget: RequestHandler = (req, res, next) => {
-  consumeApiRequest(req.ip ?? "unknown").then(async (outcome) => {
+  consumeApiRequest(req.ip ?? "unknown").then((outcome) => {
     if (outcome.allowed) return next();
     const limited = outcome.reason === "limited";
-    const answer = limited
-      ? errorResponse(429, "rate_limited", "Too many requests from your address. Slow down and try again shortly.", limitHeaders(outcome))
-      : errorResponse(503, "limits_unavailable", "Request limits cannot be checked right now. Please try again shortly.", limitHeaders(outcome));
     res
-      .status(answer.status)
-      .set(Object.fromEntries(answer.headers))
-      .send(await answer.text());
+      .status(limited ? 429 : 503)
+      .set({ ...limitHeaders(outcome), "Cache-Control": "no-store" })
+      .json({
+        error: limited
+          ? { code: "rate_limited", message: "Too many requests from your address. Slow down and try again shortly." }
+          : { code: "limits_unavailable", message: "Request limits cannot be checked right now. Please try again shortly." },
+      });
   }, next);
 };
 
@@ -106,18 +107,18 @@ export function createApp({ build, mode, emitToUser }: { build: ServerBuild; mod
   // Hashed build assets never change under the same name; everything else in public/ may.
   app.use("/build", express.static(path.resolve("public/build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(path.resolve("public"), { maxAge: "1h" }));
-  app.all(
-    "*",
-    createRequestHandler({
-      build,
-      mode,
-      getLoadContext: (req, res) => ({
-        cspNonce: String(res.locals.cspNonce),
-        clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
-        requestId: String(req.id),
-        emitToUser,
-      }),
+  const handle = createRequestHandler({
+    build,
+    mode,
+    getLoadContext: (req, res) => ({
+      cspNonce: String(res.locals.cspNonce),
+      clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
+      requestId: typeof req.id === "string" ? req.id : JSON.stringify(req.id),
+      emitToUser,
     }),
-  );
+  });
+  app.all("*", (req, res, next) => {
+    handle(req, res, next).catch(next);
+  });
   return app;
 }

@@ -25,15 +25,15 @@ await runMigrations(config.DATABASE_URL);
 await redisReady();
 
 // The app's routes emit socket events; io exists once the http server does.
-let io: SocketServer | undefined;
-const emitToUser: EmitToUser = (userId, event, ...args) => io?.to(userRoom(userId)).emit(event, ...args);
+const live: { io?: SocketServer } = {};
+const emitToUser: EmitToUser = (userId, event, ...args) => live.io?.to(userRoom(userId)).emit(event, ...args);
 const app = createApp({ build, mode, emitToUser });
 const httpServer = createServer(app);
 const sockets = attachSocketServer(httpServer);
-io = sockets.io;
+live.io = sockets.io;
 const streamAborts = subscribeToStreamAborts();
-const analysisEvents = relayAnalysisEvents(io);
-const stopDashboardFeed = startDashboardFeed(io);
+const analysisEvents = relayAnalysisEvents(sockets.io);
+const stopDashboardFeed = startDashboardFeed(sockets.io);
 const stopPublishing = startProcessStatsPublisher();
 
 httpServer.listen(config.PORT, config.HOST, () => {

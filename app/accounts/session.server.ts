@@ -46,7 +46,7 @@ const storage = createSessionStorage<SessionData>({
       .from(sessions)
       .where(and(eq(sessions.id, id), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
       .limit(1);
-    return (row?.data as Partial<SessionData>) ?? null;
+    return row?.data ?? null;
   },
   async updateData(id, data, expires) {
     await db

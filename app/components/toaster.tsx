@@ -16,13 +16,14 @@ const STYLES: Record<Toast["kind"], string> = {
  */
 export function Toaster({ toast }: { toast: Toast | null }) {
   const { t } = useI18n();
-  const [shown, setShown] = useState(toast);
+  // Each toast is a new object (from the next page's loader): dismissing one leaves the next alone.
+  const [dismissed, setDismissed] = useState<Toast | null>(null);
   useEffect(() => {
-    setShown(toast);
     if (!toast) return;
-    const timer = setTimeout(() => setShown(null), 6_000);
+    const timer = setTimeout(() => setDismissed(toast), 6_000);
     return () => clearTimeout(timer);
   }, [toast]);
+  const shown = toast === dismissed ? null : toast;
   if (!shown) return null;
   return (
     <div className="pointer-events-none fixed inset-x-0 bottom-4 z-40 flex justify-center px-4">
@@ -34,7 +35,7 @@ export function Toaster({ toast }: { toast: Toast | null }) {
         <p className="text-sm font-medium">{t(shown.key, shown.params)}</p>
         <button
           type="button"
-          onClick={() => setShown(null)}
+          onClick={() => setDismissed(toast)}
           className="-my-1 rounded px-1.5 text-lg leading-none opacity-70 hover:opacity-100"
           aria-label={t("toast.dismiss")}
         >

@@ -80,7 +80,7 @@ export async function openPipe(
   const { command, args } = pipeCommand(format, formats, sources, pageUrl);
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
-  child.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const onAbort = () => stopChild(child);
   signal.addEventListener("abort", onAbort, { once: true });
   const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
@@ -91,8 +91,8 @@ export async function openPipe(
   const patience = setTimeout(() => stopChild(child), 30_000);
   const first = await Promise.race([
     new Promise<Buffer>((resolve) =>
-      child.stdout!.once("data", (chunk: Buffer) => {
-        child.stdout!.pause();
+      child.stdout.once("data", (chunk: Buffer) => {
+        child.stdout.pause();
         resolve(chunk);
       }),
     ),
@@ -106,7 +106,7 @@ export async function openPipe(
 
   const body = new PassThrough({ highWaterMark: config.STREAM_BUFFER_SIZE });
   body.write(first);
-  child.stdout!.pipe(body, { end: false });
+  child.stdout.pipe(body, { end: false });
   void exited.then((code) => {
     signal.removeEventListener("abort", onAbort);
     // At -loglevel error, anything on stderr is an error, even when ffmpeg still exits 0.

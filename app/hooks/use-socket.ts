@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useSyncExternalStore } from "react";
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "~/lib/socket-events";
 
@@ -14,18 +14,24 @@ function getSocket(): AppSocket {
 
 /** Subscribes to a server event for the component's lifetime; returns whether the socket is connected. */
 export function useSocketEvent<E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]) {
-  const [connected, setConnected] = useState(false);
+  const subscribe = useCallback((onChange: () => void) => {
+    const socket = getSocket();
+    socket.on("connect", onChange);
+    socket.on("disconnect", onChange);
+    return () => {
+      socket.off("connect", onChange);
+      socket.off("disconnect", onChange);
+    };
+  }, []);
+  const connected = useSyncExternalStore(
+    subscribe,
+    () => getSocket().connected,
+    () => false,
+  );
   useEffect(() => {
     const socket = getSocket();
-    const onConnect = () => setConnected(true);
-    const onDisconnect = () => setConnected(false);
-    setConnected(socket.connected);
-    socket.on("connect", onConnect);
-    socket.on("disconnect", onDisconnect);
     socket.on(event, handler as never);
     return () => {
-      socket.off("connect", onConnect);
-      socket.off("disconnect", onDisconnect);
       socket.off(event, handler as never);
     };
   }, [event, handler]);

@@ -283,7 +283,7 @@ describe("createDownload", () => {
     const seen: string[] = [];
     const { job } = download("/file", {
       fetch: (input, init) => {
-        seen.push(String(input));
+        seen.push(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
         return fetch(input, init);
       },
     });

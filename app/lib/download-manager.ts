@@ -178,7 +178,7 @@ export function createDownload(options: DownloadOptions): DownloadJob {
     },
 
     start() {
-      if (!controller && snap.state === "starting") begin();
+      if (!controller && snap.state === "starting") void begin();
       return running;
     },
 
@@ -344,25 +344,28 @@ function memoryStore(): Store {
     return stored;
   };
   return {
-    async writer(offset) {
+    writer(offset) {
       stored = flush().slice(0, offset);
-      return {
-        async write(chunk) {
+      return Promise.resolve({
+        write(chunk) {
           chunks.push(chunk);
           chunkBytes += chunk.byteLength;
           if (chunkBytes >= PART_BYTES) flush();
+          return Promise.resolve();
         },
-        async close() {
+        close() {
           flush();
+          return Promise.resolve();
         },
-      };
+      });
     },
-    async file() {
-      return flush();
+    file() {
+      return Promise.resolve(flush());
     },
-    async remove() {
+    remove() {
       stored = null;
       chunks = [];
+      return Promise.resolve();
     },
   };
 }

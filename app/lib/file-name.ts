@@ -21,6 +21,7 @@ export function cutGraphemes(text: string, max: number) {
 export function downloadFileName(title: string, ext: string) {
   const cleaned = title
     .normalize("NFC")
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
     .replace(/[\u0000-\u001f\u007f"\\/:*?<>|]+/g, " ")
     .replace(/\s+/g, " ")
     .trim();

@@ -86,8 +86,10 @@ async function publish() {
 
 /** Publishes now and every few seconds until stopped; a failed publication is only logged. */
 export function startProcessStatsPublisher() {
-  const run = () => publish().catch((err: unknown) => logger.debug({ err }, "could not publish process stats"));
-  void run();
+  const run = () => {
+    publish().catch((err: unknown) => logger.debug({ err }, "could not publish process stats"));
+  };
+  run();
   const timer = setInterval(run, PUBLISH_MS);
   timer.unref();
   return async () => {

@@ -12,8 +12,7 @@ const PUSH_MS = 1_500;
  */
 export function startDashboardFeed(io: SocketServer) {
   let busy = false;
-  const timer = setInterval(async () => {
-    if (busy || !io.of("/").adapter.rooms.get(ADMIN_ROOM)?.size) return;
+  const push = async () => {
     busy = true;
     try {
       io.local.to(ADMIN_ROOM).emit("dashboard:update", await dashboardLive());
@@ -22,6 +21,9 @@ export function startDashboardFeed(io: SocketServer) {
     } finally {
       busy = false;
     }
+  };
+  const timer = setInterval(() => {
+    if (!busy && io.of("/").adapter.rooms.get(ADMIN_ROOM)?.size) void push();
   }, PUSH_MS);
   timer.unref();
   return () => clearInterval(timer);

@@ -24,17 +24,19 @@ export function attachSocketServer(httpServer: HttpServer) {
   io.adapter(createAdapter(pub, sub));
   io.of("/").adapter.on("error", (err: Error) => logger.warn({ err }, "socket.io adapter error"));
 
-  io.use(async (socket, next) => {
-    try {
-      const user = await getUserFromCookie(socket.handshake.headers.cookie);
-      if (!user) return next(new Error("unauthorized"));
-      socket.data.userId = user.id;
-      socket.data.admin = user.role === "admin";
-      next();
-    } catch (err) {
-      logger.warn({ err }, "socket authentication failed");
-      next(new Error("unavailable"));
-    }
+  io.use((socket, next) => {
+    getUserFromCookie(socket.handshake.headers.cookie).then(
+      (user) => {
+        if (!user) return next(new Error("unauthorized"));
+        socket.data.userId = user.id;
+        socket.data.admin = user.role === "admin";
+        next();
+      },
+      (err: unknown) => {
+        logger.warn({ err }, "socket authentication failed");
+        next(new Error("unavailable"));
+      },
+    );
   });
 
   /** Closes the sockets and the http server (letting requests finish), then the adapter's connections. */

@@ -17,7 +17,7 @@ import { requireUser } from "~/accounts/index.server";
 import { getAnalysis, toView } from "~/analysis/index.server";
 import { createStreamToken } from "~/downloads/index.server";
 import { AppError } from "~/platform/index.server";
-import { requestTranslator, statusOf } from "~/web/index.server";
+import { formText, requestTranslator, statusOf } from "~/web/index.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches }) => pageTitle(matches, "meta.analyzing", data?.result?.title);
 
@@ -32,7 +32,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const form = await request.formData();
-  const formatId = String(form.get("formatId") ?? "");
+  const formatId = formText(form, "formatId");
   const { t, explain } = await requestTranslator(request);
   try {
     const created = await createStreamToken({
@@ -61,7 +61,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 export default function AnalyzePage() {
   const analysis = useLoaderData<typeof loader>();
-  const { t, f } = useI18n();
+  const { t } = useI18n();
   const actionData = useActionData<typeof action>();
   const { revalidate } = useRevalidator();
   const [live, setLive] = useState<AnalysisUpdate | null>(null);

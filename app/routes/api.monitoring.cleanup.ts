@@ -11,7 +11,4 @@ export const action = ({ request }: ActionFunctionArgs) =>
     return Response.json({ removed: await runAllCleanups() }, { headers: { "Cache-Control": "no-store" } });
   });
 
-export const loader = () =>
-  apiRoute(async () => {
-    throw methodNotAllowed("POST");
-  });
+export const loader = () => apiRoute(() => Promise.reject(methodNotAllowed("POST")));

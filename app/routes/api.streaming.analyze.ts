@@ -19,7 +19,4 @@ export const action = ({ request }: ActionFunctionArgs) =>
     return Response.json({ requestId: analysis.requestId, status: analysis.status, statusUrl }, { status: 202, headers: { Location: statusUrl } });
   });
 
-export const loader = () =>
-  apiRoute(async () => {
-    throw methodNotAllowed("POST", "Use POST with { url }.");
-  });
+export const loader = () => apiRoute(() => Promise.reject(methodNotAllowed("POST", "Use POST with { url }.")));

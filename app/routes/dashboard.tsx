@@ -48,6 +48,7 @@ export default function DashboardPage() {
 
   // A revalidation after an action brings fresh loader data: start from it again.
   useEffect(() => {
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- resetting from new loader data; the socket feed updates the same state afterwards
     setLive(initial);
     setSeries(initial.series);
     previous.current = initial.snapshot;

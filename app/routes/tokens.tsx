@@ -8,7 +8,7 @@ import { pageTitle } from "~/lib/page-title";
 import { requireUser } from "~/accounts/index.server";
 import { listActiveTokens, refreshStreamToken, revokeStreamToken } from "~/downloads/index.server";
 import { AppError } from "~/platform/index.server";
-import { requestTranslator, statusOf } from "~/web/index.server";
+import { formText, requestTranslator, statusOf } from "~/web/index.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.tokens");
 
@@ -29,7 +29,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const form = await request.formData();
-  const tokenId = String(form.get("tokenId") ?? "");
+  const tokenId = formText(form, "tokenId");
   const { t, explain } = await requestTranslator(request);
   try {
     if (form.get("intent") === "revoke") {
@@ -37,7 +37,7 @@ export async function action({ request }: ActionFunctionArgs) {
       return { notice: t("tokens.revoked"), download: null };
     }
     const created = await refreshStreamToken({ tokenId, userId: user.id });
-    const [title, ext, delivery] = ["title", "ext", "delivery"].map((name) => String(form.get(name) ?? ""));
+    const [title, ext, delivery] = ["title", "ext", "delivery"].map((name) => formText(form, name));
     return {
       notice: t("tokens.refreshed"),
       download: {

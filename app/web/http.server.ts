@@ -1,4 +1,3 @@
-import { data } from "@remix-run/node";
 import { AppError, type ErrorKind, logger } from "~/platform/index.server";
 
 /**
@@ -41,12 +40,6 @@ export async function apiRoute(handler: () => Promise<Response>): Promise<Respon
   }
 }
 
-/** For page actions: the AppError's status and a body the page renders, or the error rethrown. */
-export function actionError<T>(err: unknown, body: (err: AppError) => T) {
-  if (!(err instanceof AppError)) throw err;
-  return data(body(err), { status: statusOf(err), headers: err.headers });
-}
-
 /** A 405 in the API's error shape, naming the method to use. */
 export function methodNotAllowed(allow: string, message = `Use ${allow}.`) {
   return new AppError("method_not_allowed", "method_not_allowed", message, { headers: { Allow: allow } });
@@ -71,4 +64,10 @@ export async function readBody(request: Request): Promise<Record<string, unknown
     throw invalid(err);
   });
   return Object.fromEntries(form);
+}
+
+/** A text field of a submitted form ("" when absent or a file). */
+export function formText(form: FormData, name: string): string {
+  const value = form.get(name);
+  return typeof value === "string" ? value : "";
 }

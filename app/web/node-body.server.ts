@@ -16,10 +16,10 @@ export function responseFromNodeStream(stream: Readable, init: ResponseInit): Re
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        iterator ??= stream[Symbol.asyncIterator]();
-        const { value, done } = await iterator.next();
-        if (done) controller.close();
-        else controller.enqueue(value);
+        iterator ??= stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+        const next = await iterator.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
       },
       cancel(reason) {
         stream.destroy(reason instanceof Error ? reason : undefined);

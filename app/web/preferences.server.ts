@@ -15,7 +15,7 @@ const themeCookie = createCookie("tvn_theme", options);
 
 export async function getPreferences(request: Request): Promise<{ locale: Locale; theme: Theme }> {
   const cookies = request.headers.get("Cookie");
-  const [lang, theme] = await Promise.all([languageCookie.parse(cookies), themeCookie.parse(cookies)]);
+  const [lang, theme] = (await Promise.all([languageCookie.parse(cookies), themeCookie.parse(cookies)])) as unknown[];
   return {
     locale: isLocale(lang) ? lang : negotiateLocale(request.headers.get("Accept-Language")),
     theme: isTheme(theme) ? theme : "system",

@@ -67,7 +67,7 @@ describe("downloading in a real browser", () => {
 
     expect(download.suggestedFilename()).toBe("sample.mp4");
     const saved = await download.path();
-    expect(createHash("sha256").update(readFileSync(saved!)).digest("hex")).toBe(fixtures.files.mp4.sha256);
+    expect(createHash("sha256").update(readFileSync(saved)).digest("hex")).toBe(fixtures.files.mp4.sha256);
     await context.close();
   });
 
@@ -121,7 +121,7 @@ describe("downloading in a real browser", () => {
     await page.waitForSelector('[data-testid="manager"][data-state="done"]');
     await screenshot(page, "manager-2-done");
     expect(download.suggestedFilename()).toBe("sample.mp4");
-    expect(sha((await download.path())!)).toBe(fixtures.files.mp4.sha256);
+    expect(sha(await download.path())).toBe(fixtures.files.mp4.sha256);
     // Two requests served the file: the first until the pause, the second with Range from there.
     await expect.poll(() => tokenRow(page)).toMatchObject({ stream_count: 2 });
     expect((await tokenRow(page)).bytes_served).toBeGreaterThanOrEqual(fixtures.files.mp4.size);
@@ -164,7 +164,7 @@ describe("downloading in a real browser", () => {
     await page.click('[data-format-id="webm"] button[type="submit"]');
     await page.waitForSelector('[data-testid="download-panel"]');
     const [download] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="save-link"]')]);
-    expect(sha((await download.path())!)).toBe(fixtures.files.webm.sha256);
+    expect(sha(await download.path())).toBe(fixtures.files.webm.sha256);
     await screenshot(page, "flow-js-off-link");
     await context.close();
   });

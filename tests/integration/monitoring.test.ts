@@ -259,7 +259,7 @@ describe("the sampler and its alerts", () => {
     expect(latest.data.processes.map((p) => p.service).sort()).toEqual(["web", "worker"]);
 
     const firing = await eventually(
-      async () => webhookCalls.filter((c) => c.key === "memory"),
+      () => Promise.resolve(webhookCalls.filter((c) => c.key === "memory")),
       (calls) => calls.length > 0,
     );
     expect(firing).toHaveLength(1);

@@ -66,8 +66,8 @@ async function startSupervisor(existingDataDir?: string, extraEnv: Record<string
   for (const key of ["DATABASE_URL", "REDIS_URL", "NODE_ENV", "SESSION_SECRET", "STREAM_TOKEN_SECRET"]) delete env[key];
   const logs: string[] = [];
   const supervisor = spawn(process.execPath, ["build/run.js"], { env, stdio: ["ignore", "pipe", "pipe"] });
-  supervisor.stdout!.on("data", (c: Buffer) => logs.push(c.toString()));
-  supervisor.stderr!.on("data", (c: Buffer) => logs.push(c.toString()));
+  supervisor.stdout.on("data", (c: Buffer) => logs.push(c.toString()));
+  supervisor.stderr.on("data", (c: Buffer) => logs.push(c.toString()));
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
@@ -182,7 +182,7 @@ describe("process start-up and shutdown", () => {
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stderr = "";
-      child.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
       await waitForExit(child, 20_000);
       expect(child.exitCode).toBe(1);
       expect(stderr).toContain("MAX_CONCURRENT_STREAMS");
