@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# `npm test`: set up what is missing, type-check, build the app (browser tests
-# run it), then every test: unit, integration (private Postgres/Redis unless
+# `npm test`: set up what is missing, build the app (the tests run its
+# compiled processes), then every test: unit, integration (private Postgres/Redis unless
 # TEST_DATABASE_URL/TEST_REDIS_URL are set) and browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-npx tsc
 node scripts/build.mjs
 mkdir -p test-results
 status=0

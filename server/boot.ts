@@ -20,6 +20,7 @@ import { createApp } from "./app";
  * each rebuild and is told when it is ready.
  */
 const mode = config.NODE_ENV === "production" ? "production" : "development";
+const { REMIX_DEV_ORIGIN: devOrigin } = process.env;
 
 await runMigrations(config.DATABASE_URL);
 await redisReady();
@@ -40,8 +41,9 @@ httpServer.listen(config.PORT, config.HOST, () => {
   const address = httpServer.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   logger.info({ port, mode }, `web server listening on http://localhost:${port}`);
-  // Set at build time by `remix dev` only: production builds carry an empty origin.
-  if (process.env.REMIX_DEV_ORIGIN) broadcastDevReady(build).catch((err: unknown) => logger.warn({ err }, "could not tell the dev server this build is ready"));
+  // Only under `remix dev`, which sets it in this process' environment (read at run time, not
+  // inlined by the compiler): tell the dev server this build is up so browsers reload.
+  if (devOrigin) broadcastDevReady(build, devOrigin).catch((err: unknown) => logger.warn({ err }, "could not tell the dev server this build is ready"));
 });
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {

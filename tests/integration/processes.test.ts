@@ -202,6 +202,18 @@ describe("process start-up and shutdown", () => {
     expect(stderr).toMatch(/SESSION_SECRET: must be set to a random value in production/);
   });
 
+  it("starts in development mode from the production build (NODE_ENV=development npm start)", async () => {
+    const app = await startApp({ env: { NODE_ENV: "development", LOG_LEVEL: "info" } });
+    try {
+      const page = await fetch(`${app.baseUrl}/login`);
+      expect(page.status).toBe(200);
+      expect(app.output()).toContain('"mode":"development"');
+      expect(app.output()).not.toMatch(/Dev server origin|"level":50/);
+    } finally {
+      await app.stop();
+    }
+  });
+
   it("web and worker exit cleanly on SIGTERM", async () => {
     const app = await startApp({ env: { LOG_LEVEL: "info" } });
     for (let i = 0; i < 100 && !app.output().includes("worker ready"); i++) await sleep(100);
