@@ -201,17 +201,16 @@ export function crossedThresholds(sample: MetricSampleData, windowStart: MetricS
   return alerts;
 }
 
+/** What a sample keeps of one process' figures. */
+export function sampledProcess({ service, instance, rssBytes, cpuPercent, eventLoopLagMs }: ProcessStats): MetricSampleData["processes"][number] {
+  return { service, instance, rssBytes, cpuPercent, eventLoopLagMs };
+}
+
 /** The sampler's view of a live snapshot, so live points and stored samples chart alike. */
 export function sampleFromSnapshot(snapshot: MetricsSnapshot): MetricSampleData {
   const analysis = snapshot.queues.analysis;
   return {
-    processes: snapshot.processes.map(({ service, instance, rssBytes, cpuPercent, eventLoopLagMs }) => ({
-      service,
-      instance,
-      rssBytes,
-      cpuPercent,
-      eventLoopLagMs,
-    })),
+    processes: snapshot.processes.map(sampledProcess),
     streams: {
       active: snapshot.streams.active,
       completed: snapshot.streams.completed,

@@ -4,7 +4,7 @@ import { analysisQueue, cacheCounters } from "~/analysis/index.server";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { deleteDeadTokens, listActiveStreams, streamCounters } from "~/downloads/index.server";
-import type { MetricSampleData } from "~/lib/monitoring";
+import { sampledProcess, type MetricSampleData } from "~/lib/monitoring";
 import { evaluateAlerts } from "./alerts.server";
 import { maintenanceQueue, type MaintenanceJobName } from "./maintenance-queue.server";
 import { readPublishedProcesses } from "./process-stats.server";
@@ -48,13 +48,7 @@ export async function recordSample(): Promise<MetricSampleData> {
     analysisQueue.getJobCounts("waiting", "prioritized", "active", "completed", "failed"),
   ]);
   const data: MetricSampleData = {
-    processes: processes.map(({ stats: { service, instance, rssBytes, cpuPercent, eventLoopLagMs } }) => ({
-      service,
-      instance,
-      rssBytes,
-      cpuPercent,
-      eventLoopLagMs,
-    })),
+    processes: processes.map(({ stats }) => sampledProcess(stats)),
     streams: {
       active: active.length,
       completed: streams.completed ?? 0,
