@@ -59,7 +59,10 @@ const schema = z
       ),
 
     AUTH_RATE_LIMIT_PER_IP: int(30, 1),
+    /** Attempts per client address + account in the window. */
     AUTH_RATE_LIMIT_PER_EMAIL: int(10, 1),
+    /** Failed sign-ins on one account (from any address) before each attempt on it is slowed down. */
+    AUTH_ACCOUNT_FAILURES_BEFORE_SLOWDOWN: int(50, 1),
     AUTH_RATE_LIMIT_WINDOW_SECONDS: int(900, 1),
 
     STREAM_TOKEN_EXPIRES_MINUTES: int(30, 1, 24 * 60),
@@ -71,6 +74,11 @@ const schema = z
     STREAM_TOKEN_BIND_UA: flag,
     MAX_TOKEN_REFRESHES: int(3, 0, 100),
     STREAM_RETRIES: int(2, 0, 10),
+    /** Request bodies are refused with 413 past these sizes, before they are parsed. */
+    JSON_BODY_LIMIT_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),
+    FORM_BODY_LIMIT_BYTES: int(32 * 1024, 1024, 16 * 1024 * 1024),
+    /** Queued or running analyses one user may have at once. */
+    MAX_PENDING_ANALYSES: int(3, 1, 100),
     /** Per client IP, on every /api/streaming/* request. */
     API_RATE_LIMIT_PER_MINUTE: int(300, 1),
     FREE_TIER_DAILY: int(10, 0),

@@ -8,7 +8,7 @@ import { pinoHttp } from "pino-http";
 import { config } from "~/config.server";
 import type { EmitToUser } from "~/lib/socket-events";
 import { limitHeaders, logger } from "~/platform/index.server";
-import { consumeApiRequest } from "~/web/index.server";
+import { consumeApiRequest, isCrossSite } from "~/web/index.server";
 import { createRequestHandler } from "./remix-handler";
 
 const REQUEST_ID = /^[\w.-]{8,128}$/;
@@ -75,6 +75,53 @@ function securityHeaders(mode: string): RequestHandler[] {
   return [nonce, headers];
 }
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** State-changing requests from another site (forms, fetches, /logout) get 403 before anything runs. */
+const sameSiteOnly: RequestHandler = (req, res, next) => {
+  if (SAFE_METHODS.has(req.method)) return next();
+  const crossSite = isCrossSite({
+    secFetchSite: req.get("Sec-Fetch-Site"),
+    origin: req.get("Origin"),
+    host: req.get("X-Forwarded-Host") && config.trustProxy ? req.get("X-Forwarded-Host") : req.get("Host"),
+    authorization: req.get("Authorization"),
+  });
+  if (!crossSite) return next();
+  res
+    .status(403)
+    .set("Cache-Control", "no-store")
+    .json({ error: { code: "cross_site", message: "Requests from other sites cannot change anything here." } });
+};
+
+/**
+ * Bodies are read here, up to a limit by type, before anything parses them:
+ * a larger Content-Length is refused at once, and a chunked body is cut off
+ * at the limit, so a flood of large posts never piles up in memory.
+ */
+const jsonBody = express.raw({ type: ["application/json", "application/*+json"], limit: config.JSON_BODY_LIMIT_BYTES });
+const otherBody = express.raw({ type: () => true, limit: config.FORM_BODY_LIMIT_BYTES });
+const boundedBody: RequestHandler = (req, res, next) => {
+  if (SAFE_METHODS.has(req.method)) return next();
+  jsonBody(req, res, (err?: unknown) => (err ? next(err) : otherBody(req, res, next)));
+};
+
+/** The body limit's refusal (and any other body error) in the API's error shape. */
+const bodyErrors: express.ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, next) => {
+  if (err.type === "entity.too.large") {
+    res.set({ Connection: "close", "Cache-Control": "no-store" });
+    res.status(413).json({ error: { code: "payload_too_large", message: "The request body is too large." } });
+    return;
+  }
+  if (err.status && err.status < 500) {
+    res
+      .status(err.status)
+      .set("Cache-Control", "no-store")
+      .json({ error: { code: "invalid_body", message: "The request body could not be read." } });
+    return;
+  }
+  next(err);
+};
+
 /** One budget per client IP over the whole streaming API, downloads included. */
 const apiBudget: RequestHandler = (req, res, next) => {
   consumeApiRequest(req.ip ?? "unknown").then((outcome) => {
@@ -86,7 +133,7 @@ const apiBudget: RequestHandler = (req, res, next) => {
       .json({
         error: limited
           ? { code: "rate_limited", message: "Too many requests from your address. Slow down and try again shortly." }
-          : { code: "limits_unavailable", message: "Request limits cannot be checked right now. Please try again shortly." },
+          : { code: "service_unavailable", message: "Request limits cannot be checked right now. Please try again shortly." },
       });
   }, next);
 };
@@ -103,10 +150,12 @@ export function createApp({ build, mode, emitToUser }: { build: ServerBuild; mod
   app.use(requestLogger());
   app.use(securityHeaders(mode));
   app.use(compression({ filter: (req, res) => !req.path.startsWith(STREAM_PATH) && compression.filter(req, res) }));
+  app.use(sameSiteOnly);
   app.use("/api/streaming", apiBudget);
   // Hashed build assets never change under the same name; everything else in public/ may.
   app.use("/build", express.static(path.resolve("public/build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(path.resolve("public"), { maxAge: "1h" }));
+  app.use(boundedBody, bodyErrors);
   const handle = createRequestHandler({
     build,
     mode,

@@ -30,8 +30,13 @@ function toRequest(req: ExpressRequest, res: ExpressResponse): Request {
   }
   const init: RequestInit & { duplex?: "half" } = { method: req.method, headers, signal: controller.signal };
   if (req.method !== "GET" && req.method !== "HEAD") {
-    init.body = createReadableStreamFromReadable(req);
-    init.duplex = "half";
+    // The body-limit middleware has read it already (a Buffer); otherwise it streams through.
+    const body: unknown = req.body;
+    if (Buffer.isBuffer(body)) init.body = Uint8Array.from(body);
+    else {
+      init.body = createReadableStreamFromReadable(req);
+      init.duplex = "half";
+    }
   }
   return new Request(url, init);
 }

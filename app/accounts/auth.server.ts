@@ -6,7 +6,7 @@ import { LoginSchema, SignupSchema } from "~/lib/auth-schemas";
 import { translator } from "~/lib/i18n";
 import { limitHeaders } from "~/platform/index.server";
 import { getPreferences } from "~/web/index.server";
-import { consumeAuthAttempt, resetEmailAttempts } from "./sign-in-limits.server";
+import { consumeAuthAttempt, recordFailedSignIn, resetEmailAttempts } from "./sign-in-limits.server";
 import { createUserSession } from "./session.server";
 import { createUser, EmailTakenError, verifyLogin, type PublicUser } from "./users.server";
 
@@ -38,7 +38,7 @@ authenticator.use(
 
 /**
  * Runs a sign-in or sign-up form submission end to end: validation, the
- * per-IP and per-email limits, the remix-auth strategy, and a new session.
+ * sign-in limits (per address, per address + account, an account-wide slow-down), the remix-auth strategy, and a new session.
  * Returns conform's reply (with a status) on failure, a redirect on success.
  */
 export async function handleAuthSubmission(kind: "login" | "signup", request: Request, ip: string) {
@@ -62,10 +62,11 @@ export async function handleAuthSubmission(kind: "login" | "signup", request: Re
 
   try {
     const user = await authenticator.authenticate(kind, request);
-    await resetEmailAttempts(email);
+    await resetEmailAttempts({ ip, email });
     const toast = { kind: "success", key: kind === "login" ? "toast.signedIn" : "toast.signedUp" } as const;
     return createUserSession({ request, userId: user.id, ip, redirectTo, toast });
   } catch (err) {
+    if (err instanceof InvalidCredentialsError) await recordFailedSignIn(email);
     if (err instanceof InvalidCredentialsError || err instanceof EmailTakenError) {
       const message = t(err instanceof EmailTakenError ? "auth.emailTaken" : "auth.invalidCredentials");
       const reply = submission.reply({ formErrors: [message], hideFields: ["password", "confirmPassword"] });

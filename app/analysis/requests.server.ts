@@ -1,4 +1,5 @@
-import { and, desc, eq, gt, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { config } from "~/config.server";
 import type { PublicUser } from "~/accounts/index.server";
 import { db } from "~/db/client.server";
 import { assertPublicUrl, BlockedUrlError } from "~/egress/index.server";
@@ -41,7 +42,10 @@ export function toView(row: AnalysisRequest): AnalysisView {
 /**
  * Starts an analysis for a user: checks where the URL points (SSRF guard),
  * answers from the cache when it can, otherwise records the request and
- * queues it for a worker, pro users ahead of free ones.
+ * queues it for a worker. The same URL asked again while it is pending gets
+ * the same request; at most MAX_PENDING_ANALYSES wait per user; and each
+ * user's later jobs queue behind others' earlier ones (pro ahead of free),
+ * so one heavy user cannot hold the workers (ADR 008).
  */
 export async function requestAnalysis({ user, url }: { user: PublicUser; url: string }): Promise<AnalysisView> {
   const normalised = normaliseMediaUrl(url);
@@ -75,9 +79,15 @@ export async function requestAnalysis({ user, url }: { user: PublicUser; url: st
     return toView(row);
   }
 
-  const [row] = await db.insert(analysisRequests).values({ userId: user.id, url: normalised, urlHash: hash }).returning();
+  const claim = await claimPendingPlace(user.id, hash, normalised);
+  if (!claim.created) return toView(claim.row);
+  const { row, pendingBefore } = claim;
   try {
-    await analysisQueue.add("analyze", { requestId: row.id, userId: user.id, url: normalised }, { jobId: row.id, priority: TIER_PRIORITY[user.tier] });
+    await analysisQueue.add(
+      "analyze",
+      { requestId: row.id, userId: user.id, url: normalised },
+      { jobId: row.id, priority: TIER_PRIORITY[user.tier] + pendingBefore },
+    );
   } catch (err) {
     logger.error({ err }, "could not queue an analysis");
     await db
@@ -92,6 +102,29 @@ export async function requestAnalysis({ user, url }: { user: PublicUser; url: st
     throw new UnavailableError("queue_unavailable", "The analysis queue is unavailable right now. Please try again shortly.", { cause: err });
   }
   return toView(row);
+}
+
+type PendingClaim = { created: false; row: AnalysisRequest } | { created: true; row: AnalysisRequest; pendingBefore: number };
+
+/** The pending request for this URL, or a new one within the user's cap: checked and recorded in one step. */
+async function claimPendingPlace(userId: string, hash: string, url: string): Promise<PendingClaim> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${"analysis:" + userId}, 0))`);
+    const pending = await tx
+      .select()
+      .from(analysisRequests)
+      .where(and(eq(analysisRequests.userId, userId), inArray(analysisRequests.status, ["queued", "active"])))
+      .limit(config.MAX_PENDING_ANALYSES + 1);
+    const same = pending.find((p) => p.urlHash === hash);
+    if (same) return { created: false, row: same };
+    if (pending.length >= config.MAX_PENDING_ANALYSES) {
+      throw new AppError("limited", "too_many_analyses", `You already have ${config.MAX_PENDING_ANALYSES} analyses waiting. Wait for one to finish.`, {
+        retryAfterSeconds: 10,
+      });
+    }
+    const [row] = await tx.insert(analysisRequests).values({ userId, url, urlHash: hash }).returning();
+    return { created: true, row, pendingBefore: pending.length };
+  });
 }
 
 /** Owner-only read: another user's id is indistinguishable from a missing one. */

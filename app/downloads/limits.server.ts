@@ -16,7 +16,7 @@ export const dailyLimit = (tier: PublicUser["tier"]) => (tier === "pro" ? config
 
 export function refusal(outcome: LimitOutcome, code: string, message: string) {
   if (!outcome.allowed && outcome.reason === "unavailable") {
-    return new UnavailableError("limits_unavailable", "Download limits cannot be checked right now. Please try again shortly.", {
+    return new UnavailableError("service_unavailable", "Download limits cannot be checked right now. Please try again shortly.", {
       headers: limitHeaders(outcome),
     });
   }

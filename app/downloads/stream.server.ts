@@ -56,7 +56,7 @@ export async function openStream({
 
   const streamId = `${row.id}:${crypto.randomUUID()}`;
   const claimed = await claimStreamSlot(row.userId, streamId).catch((err: unknown) => {
-    throw new UnavailableError("limits_unavailable", "Download limits cannot be checked right now. Please try again shortly.", { cause: err });
+    throw new UnavailableError("service_unavailable", "Download limits cannot be checked right now. Please try again shortly.", { cause: err });
   });
   if (!claimed) {
     throw new AppError("limited", "too_many_streams", `At most ${config.MAX_CONCURRENT_STREAMS} downloads can run at once. Wait for one to finish.`, {

@@ -241,7 +241,13 @@ export async function refreshStreamToken({ tokenId, userId }: { tokenId: string;
   const row = { ...old, id: randomUUID(), refreshCount: old.refreshCount + 1, expiresAt: new Date(Date.now() + config.STREAM_TOKEN_EXPIRES_MINUTES * 60_000) };
   const token = await signToken(row);
   await db.transaction(async (tx) => {
-    await tx.update(streamTokens).set({ revokedAt: new Date() }).where(eq(streamTokens.id, old.id));
+    // Only one refresh of a link can win: the others find it already revoked.
+    const [revoked] = await tx
+      .update(streamTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(streamTokens.id, old.id), isNull(streamTokens.revokedAt)))
+      .returning({ id: streamTokens.id });
+    if (!revoked) throw new AppError("gone", "token_revoked", "This download link was revoked.");
     await tx.insert(streamTokens).values({
       ...row,
       tokenHash: hashToken(token),

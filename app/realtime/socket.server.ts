@@ -5,6 +5,7 @@ import { ADMIN_ROOM, userRoom } from "~/lib/rooms";
 import type { ClientToServerEvents, ServerToClientEvents } from "~/lib/socket-events";
 import { getUserFromCookie } from "~/accounts/index.server";
 import { createBlockingRedis, logger } from "~/platform/index.server";
+import { isCrossSite } from "~/web/index.server";
 
 export type SocketData = { userId: string; admin: boolean };
 export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -15,7 +16,13 @@ export type SocketServer = Server<ClientToServerEvents, ServerToClientEvents, Re
  * emitted to that room, so they reach every tab the user has open.
  */
 export function attachSocketServer(httpServer: HttpServer) {
-  const io: SocketServer = new Server(httpServer, { serveClient: false, transports: ["websocket", "polling"] });
+  const io: SocketServer = new Server(httpServer, {
+    serveClient: false,
+    transports: ["websocket", "polling"],
+    // A page on another site must not open a socket with the visitor's cookie.
+    allowRequest: (req, callback) =>
+      callback(null, !isCrossSite({ origin: req.headers.origin, host: req.headers["x-forwarded-host"]?.toString() ?? req.headers.host })),
+  });
   // Every web process shares rooms through Redis: an event emitted to a user's
   // room in one process reaches that user's sockets on all of them.
   const pub = createBlockingRedis("tvn-socket-pub");

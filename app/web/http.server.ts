@@ -66,6 +66,16 @@ export async function readBody(request: Request): Promise<Record<string, unknown
   return Object.fromEntries(form);
 }
 
+/** Requests that change state from another site are refused: the browser says where they came from. */
+export function isCrossSite(headers: { secFetchSite?: string; origin?: string; host?: string; authorization?: string }) {
+  // API clients authenticate with a bearer token, which a browser never attaches by itself.
+  if (headers.authorization) return false;
+  if (headers.secFetchSite) return headers.secFetchSite !== "same-origin" && headers.secFetchSite !== "none";
+  if (!headers.origin) return false;
+  if (headers.origin === "null") return true;
+  return !URL.canParse(headers.origin) || new URL(headers.origin).host !== headers.host;
+}
+
 /** A text field of a submitted form ("" when absent or a file). */
 export function formText(form: FormData, name: string): string {
   const value = form.get(name);
