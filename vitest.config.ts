@@ -12,7 +12,7 @@ export default defineConfig({
           name: "unit",
           include: ["app/**/*.test.{ts,tsx}"],
           // Pure functions only; config still parses at import, so give it a (never used) database URL.
-          env: { DATABASE_URL: "postgres://unit@127.0.0.1:1/unit", NODE_ENV: "test" },
+          env: { DATABASE_URL: "postgres://unit@127.0.0.1:1/unit", NODE_ENV: "test", LOG_LEVEL: "silent" },
         },
       },
       {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEgressAllow } from "./egress/policy";
 
 /**
  * The one place environment variables are read. Every process (web, worker,
@@ -108,7 +109,20 @@ const schema = z
     FFMPEG_PATH: z.string().default("ffmpeg"),
     FFPROBE_PATH: z.string().default("ffprobe"),
 
+    /** Blanket switch for trusted intranets: every private address may be fetched. */
     ALLOW_PRIVATE_NETWORKS: flag,
+    /** Private targets allowed anyway: comma-separated host:port, ip:port or CIDR entries. */
+    EGRESS_ALLOW: z
+      .string()
+      .default("")
+      .transform((value, ctx) => {
+        try {
+          return parseEgressAllow(value);
+        } catch (err) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: err instanceof Error ? err.message : String(err) });
+          return z.NEVER;
+        }
+      }),
     ANALYSIS_CONCURRENCY: int(2, 1, 64),
     ANALYSIS_TIMEOUT_SECONDS: int(60, 1, 3600),
     ANALYSIS_ATTEMPTS: int(3, 1, 10),
@@ -174,8 +188,8 @@ export function publicConfig(c: Config): Record<string, unknown> {
     Object.entries(c).map(([key, value]) => {
       if (value === undefined) return [key, null];
       if (SECRETS.has(key)) return [key, "[redacted]"];
-      if (key === "DATABASE_URL" || key === "REDIS_URL") return [key, redactUrl(String(value), true)];
-      if (key === "ALERT_WEBHOOK_URL") return [key, redactUrl(String(value), false)];
+      if (typeof value === "string" && (key === "DATABASE_URL" || key === "REDIS_URL")) return [key, redactUrl(value, true)];
+      if (typeof value === "string" && key === "ALERT_WEBHOOK_URL") return [key, redactUrl(value, false)];
       return [key, value];
     }),
   );

@@ -6,6 +6,7 @@ import { config } from "~/config.server";
 import { closeDatabase } from "~/db/client.server";
 import { runMigrations } from "~/db/migrate.server";
 import { subscribeToStreamAborts } from "~/downloads/index.server";
+import { closeEgress } from "~/egress/index.server";
 import { userRoom } from "~/lib/rooms";
 import type { EmitToUser } from "~/lib/socket-events";
 import { startProcessStatsPublisher } from "~/monitoring/index.server";
@@ -55,6 +56,7 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   await analysisEvents.close();
   await stopPublishing();
   streamAborts.disconnect();
+  await closeEgress();
   await closeRedis();
   await closeDatabase();
   logger.info("web server stopped");

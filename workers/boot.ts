@@ -12,6 +12,7 @@ import {
   runMaintenanceJob,
   startProcessStatsPublisher,
 } from "~/monitoring/index.server";
+import { closeEgress } from "~/egress/index.server";
 import { closeRedis, createBlockingRedis, logger, redisReady } from "~/platform/index.server";
 
 // Jobs may touch any table: the schema must be current before the first one runs.
@@ -73,6 +74,7 @@ closeWithGrace({ delay: 15_000 }, async ({ signal, err }) => {
   await stopPublishing();
   await maintenanceQueue.close();
   connection.disconnect();
+  await closeEgress();
   await closeRedis();
   await closeDatabase();
   logger.info("worker stopped");

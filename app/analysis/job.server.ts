@@ -2,8 +2,8 @@ import { UnrecoverableError, type Job } from "bullmq";
 import { eq } from "drizzle-orm";
 import { Histogram } from "prom-client";
 import { db } from "~/db/client.server";
-import { assertPublicUrl, BlockedUrlError } from "~/egress/index.server";
-import { normaliseInfo, type FormatSource } from "~/lib/formats";
+import { assertEgressAllowed, EgressBlockedError, UnresolvableHostError } from "~/egress/index.server";
+import { normaliseInfo, type YtDlpInfo } from "~/lib/formats";
 import { logger, processRegistry } from "~/platform/index.server";
 import { urlHash, writeCachedAnalysis } from "./cache.server";
 import type { AnalysisJob, AnalysisProgress, AnalysisStage } from "./queue.server";
@@ -29,22 +29,37 @@ async function reportStage(job: Job<AnalysisJob>, stage: AnalysisStage, percent:
   ]);
 }
 
-/** Format URLs come from the page, so they get the same SSRF check as the page itself. */
-async function dropPrivateSources(sources: Record<string, FormatSource>) {
-  const hosts = new Map<string, boolean>();
-  for (const { url } of Object.values(sources)) hosts.set(new URL(url).origin, true);
-  await Promise.all(
-    [...hosts.keys()].map(async (origin) => {
-      hosts.set(
-        origin,
-        await assertPublicUrl(origin).then(
-          () => true,
-          () => false,
-        ),
+/**
+ * Format URLs come from the page, so they get the same egress check as the
+ * page itself, before anything (ffprobe included) reads them. Returns the
+ * info without refused formats, and the first refusal to explain an empty result.
+ */
+async function dropBlockedFormats(info: YtDlpInfo): Promise<{ info: YtDlpInfo; refusal: EgressBlockedError | null }> {
+  const verdicts = new Map<string, Promise<EgressBlockedError | null>>();
+  const check = (url: string) => {
+    let verdict = verdicts.get(url);
+    if (!verdict) {
+      verdict = assertEgressAllowed(url).then(
+        () => null,
+        (err: unknown) => {
+          if (err instanceof EgressBlockedError) return err;
+          logger.info({ err }, "a format's host does not resolve; dropped");
+          return new EgressBlockedError("", "invalid_url");
+        },
       );
-    }),
-  );
-  return Object.fromEntries(Object.entries(sources).filter(([, { url }]) => hosts.get(new URL(url).origin)));
+      verdicts.set(url, verdict);
+    }
+    return verdict;
+  };
+  const allowed = async (url: string | undefined) => !url || (await check(url)) === null;
+  const formats = info.formats ?? [];
+  const keep = await Promise.all(formats.map((f) => allowed(f.url)));
+  const urlAllowed = await allowed(info.url);
+  const refusals = await Promise.all(verdicts.values());
+  return {
+    info: { ...info, formats: formats.filter((_, index) => keep[index]), url: urlAllowed ? info.url : undefined },
+    refusal: refusals.find((r) => r !== null && r.reason !== "invalid_url") ?? null,
+  };
 }
 
 function isFinalAttempt(job: Job) {
@@ -66,15 +81,18 @@ export async function processAnalysisJob(job: Job<AnalysisJob>, signal?: AbortSi
     .where(eq(analysisRequests.id, requestId));
   try {
     await reportStage(job, "fetching", 10);
-    await assertPublicUrl(url);
-    const info = await fetchVideoInfo(url, { signal });
+    await assertEgressAllowed(url);
+    const { info, refusal } = await dropBlockedFormats(await fetchVideoInfo(url, { signal }));
     await reportStage(job, "probing", 60);
     const enriched = await enrichWithProbe(info, { signal });
     await reportStage(job, "parsing", 85);
     const normalised = normaliseInfo(enriched);
-    const sources = await dropPrivateSources(normalised.sources);
+    const { sources } = normalised;
     const result = { ...normalised.result, formats: normalised.result.formats.filter((f) => f.derived || sources[f.id]) };
-    if (!result.formats.some((f) => !f.derived)) throw new AnalysisError("no_video", "No downloadable video was found at this address.", false);
+    if (!result.formats.some((f) => !f.derived)) {
+      if (refusal) throw new AnalysisError("blocked_address", refusal.message, false);
+      throw new AnalysisError("no_video", "No downloadable video was found at this address.", false);
+    }
 
     const finishedAt = new Date();
     await db
@@ -98,7 +116,7 @@ export async function processAnalysisJob(job: Job<AnalysisJob>, signal?: AbortSi
     const failure =
       err instanceof AnalysisError
         ? err
-        : err instanceof BlockedUrlError
+        : err instanceof EgressBlockedError || err instanceof UnresolvableHostError
           ? new AnalysisError(err.code, err.message, false)
           : new AnalysisError("internal_error", "The analysis failed unexpectedly.", true);
     if (!(err instanceof AnalysisError)) logger.error({ err, requestId }, "analysis failed unexpectedly");

@@ -2,7 +2,7 @@ import { and, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { config } from "~/config.server";
 import type { PublicUser } from "~/accounts/index.server";
 import { db } from "~/db/client.server";
-import { assertPublicUrl, BlockedUrlError } from "~/egress/index.server";
+import { assertEgressAllowed, EgressBlockedError, UnresolvableHostError } from "~/egress/index.server";
 import type { FormatSource } from "~/lib/formats";
 import { normaliseMediaUrl } from "~/lib/media-url";
 import { AppError, logger, UnavailableError } from "~/platform/index.server";
@@ -50,9 +50,9 @@ export function toView(row: AnalysisRequest): AnalysisView {
 export async function requestAnalysis({ user, url }: { user: PublicUser; url: string }): Promise<AnalysisView> {
   const normalised = normaliseMediaUrl(url);
   try {
-    await assertPublicUrl(normalised);
+    await assertEgressAllowed(normalised);
   } catch (err) {
-    if (err instanceof BlockedUrlError) throw new AppError("unprocessable", err.code, err.message);
+    if (err instanceof EgressBlockedError || err instanceof UnresolvableHostError) throw new AppError("unprocessable", err.code, err.message, { cause: err });
     throw err;
   }
   const hash = urlHash(normalised);

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { config } from "~/config.server";
 import type { YtDlpFormat, YtDlpInfo } from "~/lib/formats";
+import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
 import { logger } from "~/platform/index.server";
 
 /** A failure users can be told about; `retryable` decides whether BullMQ tries again. */
@@ -19,6 +20,7 @@ export class AnalysisError extends Error {
 type Classified = { code: string; message: string; retryable: boolean };
 
 const STDERR_RULES: Array<[RegExp, Classified]> = [
+  [/Blocked by egress policy/i, { code: "blocked_address", message: "This address points into a private network and cannot be fetched.", retryable: false }],
   [/Unsupported URL|No video formats found|no suitable formats/i, { code: "no_video", message: "No video was found at this address.", retryable: false }],
   [/HTTP Error 404/i, { code: "not_found", message: "The page was not found (HTTP 404). Check the address.", retryable: false }],
   [/HTTP Error 410/i, { code: "not_found", message: "The page is gone (HTTP 410).", retryable: false }],
@@ -59,15 +61,15 @@ export function classifyYtDlpError(stderr: string): AnalysisError {
   return new AnalysisError("extractor_error", "The video page could not be analysed.", true);
 }
 
-type RunOptions = { signal?: AbortSignal; timeoutMs: number; stdoutLimit?: number };
+type RunOptions = { signal?: AbortSignal; timeoutMs: number; stdoutLimit?: number; env?: NodeJS.ProcessEnv };
 
 /**
  * Runs a tool with arguments (never a shell), collects stdout/stderr with a
  * size cap, and kills it on timeout or abort: TERM first, KILL 2 s later.
  */
-function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit = 64 * 1024 * 1024 }: RunOptions) {
+function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit = 64 * 1024 * 1024, env }: RunOptions) {
   return new Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }>((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
     const out: Buffer[] = [];
     let outBytes = 0;
     let stderr = "";
@@ -110,10 +112,24 @@ export async function fetchVideoInfo(
   { signal, timeoutSeconds = config.ANALYSIS_TIMEOUT_SECONDS }: { signal?: AbortSignal; timeoutSeconds?: number } = {},
 ): Promise<YtDlpInfo> {
   const socketTimeout = Math.min(20, timeoutSeconds);
-  const args = ["-J", "--ignore-config", "--no-warnings", "--no-playlist", "--no-progress", "--socket-timeout", String(socketTimeout), "--", url];
+  // yt-dlp has no network of its own: every request goes through the egress proxy.
+  const { proxyUrl, env } = await childEgress();
+  const args = [
+    "-J",
+    "--ignore-config",
+    "--no-warnings",
+    "--no-playlist",
+    "--no-progress",
+    "--proxy",
+    proxyUrl,
+    "--socket-timeout",
+    String(socketTimeout),
+    "--",
+    url,
+  ];
   let result;
   try {
-    result = await run(config.YTDLP_PATH, args, { signal, timeoutMs: timeoutSeconds * 1000 });
+    result = await run(config.YTDLP_PATH, args, { signal, timeoutMs: timeoutSeconds * 1000, env });
   } catch (err) {
     // run() rejects only when the tool cannot be started at all.
     logger.error({ err, command: config.YTDLP_PATH }, "could not start yt-dlp");
@@ -166,10 +182,24 @@ export async function enrichWithProbe(info: YtDlpInfo, { signal }: { signal?: Ab
       const headers = Object.entries(format.http_headers ?? {})
         .map(([k, v]) => `${k}: ${v}\r\n`)
         .join("");
-      const args = ["-v", "error", "-show_streams", "-show_format", "-of", "json", "-rw_timeout", "5000000"];
+      const { proxyUrl, env } = await childEgress();
+      const args = [
+        "-v",
+        "error",
+        "-show_streams",
+        "-show_format",
+        "-of",
+        "json",
+        "-rw_timeout",
+        "5000000",
+        "-protocol_whitelist",
+        FFMPEG_PROTOCOLS,
+        "-http_proxy",
+        proxyUrl,
+      ];
       if (headers) args.push("-headers", headers);
       args.push("-i", format.url!);
-      const probe = await run(config.FFPROBE_PATH, args, { signal, timeoutMs: 8_000, stdoutLimit: 1024 * 1024 }).catch((err: unknown) => {
+      const probe = await run(config.FFPROBE_PATH, args, { signal, timeoutMs: 8_000, stdoutLimit: 1024 * 1024, env }).catch((err: unknown) => {
         logger.warn({ err }, "could not start ffprobe");
         return null;
       });

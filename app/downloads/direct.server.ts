@@ -1,9 +1,8 @@
-import http, { type IncomingMessage } from "node:http";
-import https from "node:https";
+import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import { fetchVideoInfo, mergeSources } from "~/analysis/index.server";
 import { config } from "~/config.server";
-import { assertPublicUrl } from "~/egress/index.server";
+import { EgressBlockedError, fetchUnderPolicy } from "~/egress/index.server";
 import { normaliseInfo, type FormatSource } from "~/lib/formats";
 import { AppError, logger } from "~/platform/index.server";
 import type { StreamToken } from "./tables";
@@ -12,17 +11,9 @@ import type { StreamToken } from "./tables";
 export type Upstream = { status: number; headers: Record<string, string>; body: Readable; kill?: () => void };
 
 /** The direct path: the format's upstream file proxied as it is, with the client's Range. */
-const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
-function get(url: string, headers: Record<string, string>, signal: AbortSignal) {
-  return new Promise<IncomingMessage>((resolve, reject) => {
-    const target = new URL(url);
-    const transport = target.protocol === "https:" ? https : http;
-    const req = transport.get(target, { headers, agent: target.protocol === "https:" ? agents.https : agents.http, signal, timeout: 20_000 }, resolve);
-    req.on("timeout", () => req.destroy(new Error("upstream timed out")));
-    req.on("error", reject);
-  });
-}
+/** How long an upstream may take to answer with headers; the body then flows at the client's pace. */
+const HEADERS_TIMEOUT_MS = 20_000;
 
 class UpstreamError extends Error {
   constructor(
@@ -33,24 +24,19 @@ class UpstreamError extends Error {
   }
 }
 
-/** One upstream GET, following redirects itself so every hop passes the SSRF guard. */
+/** One upstream GET under the egress policy (every redirect hop checked), until its headers arrive. */
 async function fetchUpstream(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
-  let current = url;
-  for (let hop = 0; hop < 5; hop++) {
-    await assertPublicUrl(current);
-    const res = await get(current, headers, signal);
-    const location = res.headers.location;
-    if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location) {
-      res.resume();
-      current = new URL(location, current).toString();
-      continue;
-    }
-    if (res.statusCode === 200 || res.statusCode === 206 || res.statusCode === 416) return res;
-    res.resume();
-    const status = res.statusCode ?? 502;
+  const headersTimeout = new AbortController();
+  const timer = setTimeout(() => headersTimeout.abort(new Error("upstream sent no headers in time")), HEADERS_TIMEOUT_MS);
+  try {
+    const { response } = await fetchUnderPolicy(url, { headers, signal: AbortSignal.any([signal, headersTimeout.signal]) });
+    const status = response.statusCode ?? 502;
+    if (status === 200 || status === 206 || status === 416) return response;
+    response.resume();
     throw new UpstreamError(status, status >= 500 || status === 429);
+  } finally {
+    clearTimeout(timer);
   }
-  throw new UpstreamError(508, false);
 }
 
 /** The format's upstream again from yt-dlp: signed media URLs expire. */
@@ -79,6 +65,10 @@ export async function openDirect(token: StreamToken, source: FormatSource, reque
       return { status: res.statusCode!, headers: passed, body: res };
     } catch (err) {
       if (signal.aborted) throw err;
+      if (err instanceof EgressBlockedError) {
+        logger.warn({ host: err.host, reason: err.reason, tokenId: token.id }, "download refused by the egress policy");
+        throw new AppError("forbidden", "blocked_address", err.message, { cause: err });
+      }
       const expired = err instanceof UpstreamError && (err.status === 403 || err.status === 410);
       if (expired && !reResolved) {
         reResolved = true;

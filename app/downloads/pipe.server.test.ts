@@ -31,6 +31,7 @@ function format(overrides: Partial<MediaFormat>): MediaFormat {
 
 const source = (url: string, headers: Record<string, string> = {}): FormatSource => ({ url, headers });
 const page = "https://video.example/watch/1";
+const PROXY = "http://127.0.0.1:40000";
 
 /** The value after a flag, for each time the flag appears. */
 const valuesOf = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
@@ -45,6 +46,7 @@ describe("pipeCommand", () => {
       [video, audio, best],
       { v: source("https://cdn.example/v.mp4"), a: source("https://cdn.example/a.m4a", { Referer: page }) },
       page,
+      PROXY,
     );
     expect(command).toBe(config.FFMPEG_PATH);
     expect(valuesOf(args, "-i")).toEqual(["https://cdn.example/v.mp4", "https://cdn.example/a.m4a"]);
@@ -53,7 +55,8 @@ describe("pipeCommand", () => {
     expect(valuesOf(args, "-f")).toEqual(["mp4"]);
     expect(valuesOf(args, "-headers")).toEqual([`Referer: ${page}\r\n`]);
     expect(args.at(-1)).toBe("pipe:1");
-    // Every input is limited to network protocols: no file:, concat: or data: reads.
+    // Every input goes through the egress proxy, limited to network protocols: no file:, concat: or data: reads.
+    expect(valuesOf(args, "-http_proxy")).toEqual([PROXY, PROXY]);
     expect(valuesOf(args, "-protocol_whitelist")).toHaveLength(2);
     for (const list of valuesOf(args, "-protocol_whitelist"))
       expect(list.split(",")).not.toEqual(expect.arrayContaining(["file", "concat", "data", "subfile"]));
@@ -61,7 +64,7 @@ describe("pipeCommand", () => {
 
   it("merges into Matroska when the best choice is not MP4", () => {
     const best = format({ id: "best", selector: "v+a", derived: "best", ext: "mkv" });
-    const { args } = pipeCommand(best, [best], { v: source("https://cdn.example/v.webm"), a: source("https://cdn.example/a.webm") }, page);
+    const { args } = pipeCommand(best, [best], { v: source("https://cdn.example/v.webm"), a: source("https://cdn.example/a.webm") }, page, PROXY);
     expect(valuesOf(args, "-f")).toEqual(["matroska"]);
   });
 
@@ -70,26 +73,27 @@ describe("pipeCommand", () => {
     const opus = format({ id: "o", selector: "o", acodec: "opus" });
     const audioOf = (selector: string) => format({ id: "audio", selector, derived: "audio", ext: "m4a" });
     const sources = { a: source("https://cdn.example/a.m4a"), o: source("https://cdn.example/o.webm") };
-    const copied = pipeCommand(audioOf("a"), [aac, opus], sources, page).args;
+    const copied = pipeCommand(audioOf("a"), [aac, opus], sources, page, PROXY).args;
     expect(valuesOf(copied, "-c:a")).toEqual(["copy"]);
-    const encoded = pipeCommand(audioOf("o"), [aac, opus], sources, page).args;
+    const encoded = pipeCommand(audioOf("o"), [aac, opus], sources, page, PROXY).args;
     expect(valuesOf(encoded, "-c:a")).toEqual(["aac"]);
     expect(encoded).toContain("-vn");
   });
 
   it("remuxes HLS with ffmpeg", () => {
     const hls = format({ id: "hls-720", selector: "hls-720", protocol: "m3u8_native" });
-    const { command, args } = pipeCommand(hls, [hls], { "hls-720": source("https://cdn.example/720.m3u8") }, page);
+    const { command, args } = pipeCommand(hls, [hls], { "hls-720": source("https://cdn.example/720.m3u8") }, page, PROXY);
     expect(command).toBe(config.FFMPEG_PATH);
     expect(valuesOf(args, "-i")).toEqual(["https://cdn.example/720.m3u8"]);
   });
 
   it("leaves anything else to yt-dlp on the page itself, writing to stdout with no config or playlist", () => {
     const dash = format({ id: "137", selector: "137", protocol: "http_dash_segments" });
-    const { command, args } = pipeCommand(dash, [dash], {}, page);
+    const { command, args } = pipeCommand(dash, [dash], {}, page, PROXY);
     expect(command).toBe(config.YTDLP_PATH);
     expect(args).toEqual(expect.arrayContaining(["--ignore-config", "--no-playlist", "-o", "-"]));
     expect(valuesOf(args, "-f")).toEqual(["137"]);
+    expect(valuesOf(args, "--proxy")).toEqual([PROXY]);
     // The page comes after "--", so it can never be read as an option.
     expect(args.slice(-2)).toEqual(["--", page]);
   });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { config } from "~/config.server";
 import type { FormatSource, MediaFormat } from "~/lib/formats";
+import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
 import { AppError, logger } from "~/platform/index.server";
 import type { Upstream } from "./direct.server";
 
@@ -16,12 +17,17 @@ function headerArgs(source: FormatSource) {
 // MPEG-TS (HLS) carries ADTS AAC, which MP4 cannot hold as is; the filter is a no-op for other AAC.
 const FRAGMENTED_MP4 = ["-bsf:a", "aac_adtstoasc", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof"];
 
-/** The command that writes this format to stdout: ffmpeg for HLS, merges and audio; yt-dlp for the rest. */
+/**
+ * The command that writes this format to stdout: ffmpeg for HLS, merges and
+ * audio; yt-dlp for the rest. Either reaches the network only through the
+ * egress proxy (HLS segments included), with network protocols only.
+ */
 export function pipeCommand(
   format: MediaFormat,
   formats: MediaFormat[],
   sources: Record<string, FormatSource>,
   pageUrl: string,
+  proxyUrl: string,
 ): { command: string; args: string[] } {
   const ffmpeg = (inputs: FormatSource[], output: string[]) => ({
     command: config.FFMPEG_PATH,
@@ -30,7 +36,7 @@ export function pipeCommand(
       "-loglevel",
       "error",
       "-nostdin",
-      ...inputs.flatMap((s) => ["-protocol_whitelist", "http,https,tcp,tls,crypto", ...headerArgs(s), "-i", s.url]),
+      ...inputs.flatMap((s) => ["-protocol_whitelist", FFMPEG_PROTOCOLS, "-http_proxy", proxyUrl, ...headerArgs(s), "-i", s.url]),
       ...output,
       "pipe:1",
     ],
@@ -53,7 +59,7 @@ export function pipeCommand(
   }
   return {
     command: config.YTDLP_PATH,
-    args: ["--ignore-config", "--no-warnings", "--no-playlist", "--quiet", "--no-part", "-f", format.selector, "-o", "-", "--", pageUrl],
+    args: ["--ignore-config", "--no-warnings", "--no-playlist", "--quiet", "--no-part", "--proxy", proxyUrl, "-f", format.selector, "-o", "-", "--", pageUrl],
   };
 }
 
@@ -77,8 +83,9 @@ export async function openPipe(
   pageUrl: string,
   signal: AbortSignal,
 ): Promise<Upstream> {
-  const { command, args } = pipeCommand(format, formats, sources, pageUrl);
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const { proxyUrl, env } = await childEgress();
+  const { command, args } = pipeCommand(format, formats, sources, pageUrl, proxyUrl);
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const onAbort = () => stopChild(child);

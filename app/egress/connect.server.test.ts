@@ -19,21 +19,23 @@ import { type CountingServer, startCountingServer } from "./test-servers.server"
 
 /** A resolver answering from a table, the way a hostile DNS server would; like DNS it ignores case and a trailing dot. */
 function fakeResolver(table: Record<string, string[] | (() => string[])>): Resolver {
-  return async (hostname) => {
+  return (hostname) => {
     const entry = table[hostname.toLowerCase().replace(/\.$/, "")];
-    if (entry === undefined) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" });
+    if (entry === undefined) return Promise.reject(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: "ENOTFOUND" }));
     const addresses = typeof entry === "function" ? entry() : entry;
-    return addresses.map((address) => ({ address, family: net.isIP(address) }));
+    return Promise.resolve(addresses.map((address) => ({ address, family: net.isIP(address) })));
   };
 }
 
 /** A plain request without the egress agents: proves the target is reachable at all. */
 function unguardedGet(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on("error", reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on("error", reject);
   });
 }
 
@@ -154,9 +156,7 @@ describe("egressRequest", () => {
 
   it.each(["127.0.0.1", "localhost", "[::ffff:7f00:1]"])("refuses a redirect from the allowed server to the internal one at %s", async (host) => {
     const to = encodeURIComponent(`http://${host}:${internal.port}/secret`);
-    await expect(egressRequest(`http://127.0.0.1:${allowed.port}/redirect?to=${to}`, { agents: agentsFor() })).rejects.toBeInstanceOf(
-      EgressBlockedError,
-    );
+    await expect(egressRequest(`http://127.0.0.1:${allowed.port}/redirect?to=${to}`, { agents: agentsFor() })).rejects.toBeInstanceOf(EgressBlockedError);
     expect(allowed.hits).toHaveLength(1);
     expect(internal.hits).toHaveLength(0);
   });
@@ -221,10 +221,12 @@ describe("the agents on their own", () => {
   // Node calls `lookup` only for names; these prove the literal path is checked too.
   function get(options: http.RequestOptions): Promise<number> {
     return new Promise((resolve, reject) => {
-      http.get(options, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).on("error", reject);
+      http
+        .get(options, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on("error", reject);
     });
   }
 

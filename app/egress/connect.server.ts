@@ -121,7 +121,7 @@ type CreateConnectionCallback = (err: Error | null, stream: Duplex) => void;
 function failConnection(error: Error, callback: CreateConnectionCallback | undefined): undefined {
   // http.Agent passes the error on to the request's "error" event. It reads
   // no stream when there is an error; the typings ask for one regardless.
-  if (callback) process.nextTick(callback, error, undefined as unknown as Duplex);
+  if (callback) process.nextTick(callback, error, undefined);
   return undefined;
 }
 

@@ -155,12 +155,23 @@ describe("parseHostLiteral", () => {
     expect(parseHostLiteral(host)).toBe(ip);
   });
 
-  it.each(["localhost", "localhost.", "example.com", "127.0.0.1.example", "0x7g.1", "1e2", "4294967296", "256.1", "1.2.3.4.5", "[not-ipv6]", "[::1]@evil.example/[", "::1]@evil.example/[::1", ""])(
-    "treats %s as a name",
-    (host) => {
-      expect(parseHostLiteral(host)).toBeNull();
-    },
-  );
+  it.each([
+    "localhost",
+    "localhost.",
+    "example.com",
+    "127.0.0.1.example",
+    "0x7g.1",
+    "1e2",
+    "4294967296",
+    "256.1",
+    "1.2.3.4.5",
+    "[not-ipv6]",
+    "[::1]@evil.example/[",
+    "::1]@evil.example/[::1",
+    "",
+  ])("treats %s as a name", (host) => {
+    expect(parseHostLiteral(host)).toBeNull();
+  });
 
   it.each(["2130706433", "0177.0.0.1", "0x7f.1", "127.1", "0x7f.0.0.1.", "[::127.0.0.1]", "[::ffff:7f00:1]", "[0:0:0:0:0:ffff:127.0.0.1]"])(
     "agrees with the WHATWG URL parser on %s",

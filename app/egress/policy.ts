@@ -30,13 +30,7 @@ export type AddressReason =
   | "teredo_private";
 
 export type BlockReason =
-  | Exclude<AddressReason, "public">
-  | "blocked_port"
-  | "invalid_port"
-  | "invalid_url"
-  | "unsupported_scheme"
-  | "credentials_in_url"
-  | "unix_socket";
+  Exclude<AddressReason, "public"> | "blocked_port" | "invalid_port" | "invalid_url" | "unsupported_scheme" | "credentials_in_url" | "unix_socket";
 
 export interface AddressClass {
   allowed: boolean;
@@ -132,7 +126,7 @@ const V4_RANGES: ReadonlyArray<[ipaddr.IPv4, number, AddressReason]> = (
     ["255.255.255.255/32", "broadcast"],
     ["240.0.0.0/4", "reserved"],
   ] as const
-).map(([cidr, reason]) => [...(ipaddr.IPv4.parseCIDR(cidr) as [ipaddr.IPv4, number]), reason]);
+).map(([cidr, reason]) => [...ipaddr.IPv4.parseCIDR(cidr), reason]);
 
 type V6Rule = "mapped" | "compat" | "nat64" | "nat64_local" | "6to4" | "teredo" | AddressReason;
 
@@ -161,7 +155,7 @@ const V6_RANGES: ReadonlyArray<[ipaddr.IPv6, number, V6Rule]> = (
     ["fec0::/10", "site_local"],
     ["ff00::/8", "multicast"],
   ] as const
-).map(([cidr, rule]) => [...(ipaddr.IPv6.parseCIDR(cidr) as [ipaddr.IPv6, number]), rule]);
+).map(([cidr, rule]) => [...ipaddr.IPv6.parseCIDR(cidr), rule]);
 
 const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR("2000::/3");
 
@@ -450,13 +444,9 @@ function isLocalhostName(name: string): boolean {
  * addresses they resolve to. Returns the parsed URL.
  */
 export function assertAllowedUrl(raw: string, policy: EgressPolicy): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    // The URL parser's message would echo the input; the reason is enough.
-    throw new EgressBlockedError("", "invalid_url");
-  }
+  // The URL parser's message would echo the input; the reason is enough.
+  if (!URL.canParse(raw)) throw new EgressBlockedError("", "invalid_url");
+  const url = new URL(raw);
   const host = url.hostname;
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new EgressBlockedError(host, "unsupported_scheme");
   if (url.username !== "" || url.password !== "") throw new EgressBlockedError(host, "credentials_in_url");

@@ -60,7 +60,20 @@ beforeAll(async () => {
   let media: Buffer | undefined;
   if (haveFfmpeg) {
     const file = path.join(workDir, "source.mp4");
-    execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=1:size=64x64:rate=5", "-c:v", "mpeg4", "-movflags", "+faststart", file]);
+    execFileSync("ffmpeg", [
+      "-hide_banner",
+      "-loglevel",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc=duration=1:size=64x64:rate=5",
+      "-c:v",
+      "mpeg4",
+      "-movflags",
+      "+faststart",
+      file,
+    ]);
     media = readFileSync(file);
   }
   internal = await startCountingServer();
@@ -146,7 +159,11 @@ describe("absolute-form requests", () => {
   });
 
   it("forward a request body within the limit", async () => {
-    const result = await run("curl", ["-sS", "-w", "%{http_code}", "-o", "/dev/null", "-x", proxy.url, "--data-binary", "x".repeat(1000), `http://127.0.0.1:${allowed.port}/`], env);
+    const result = await run(
+      "curl",
+      ["-sS", "-w", "%{http_code}", "-o", "/dev/null", "-x", proxy.url, "--data-binary", "x".repeat(1000), `http://127.0.0.1:${allowed.port}/`],
+      env,
+    );
     expect(result.stdout).toBe("200");
   });
 
@@ -194,7 +211,7 @@ describe("CONNECT tunnels", () => {
 
   it.each(["127.0.0.1", "localhost", "0x7f.1", "[::1]", "[::ffff:127.0.0.1]"])("refuse the internal port at %s with 403 and zero hits", async (host) => {
     const answer = await throughTunnel(proxy.port, `${host}:${internal.port}`, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-    expect(answer).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(answer).toMatch(/^HTTP\/1\.1 403 Blocked by egress policy\r\n/);
     expect(answer).toMatch(/is not allowed: .*address\.\n$/);
     expect(internal.hits).toHaveLength(0);
     expect(blocked).toHaveLength(1);
@@ -230,7 +247,9 @@ describe("CONNECT tunnels", () => {
 
 describe("child processes through the proxy", () => {
   it("proxyEnvironment replaces proxy variables and drops no_proxy", () => {
-    expect(proxyEnvironment("http://127.0.0.1:1", { PATH: "/bin", no_proxy: "*", NO_PROXY: "localhost", ALL_PROXY: "socks5://x", HTTP_PROXY: "http://other" })).toEqual({
+    expect(
+      proxyEnvironment("http://127.0.0.1:1", { PATH: "/bin", no_proxy: "*", NO_PROXY: "localhost", ALL_PROXY: "socks5://x", HTTP_PROXY: "http://other" }),
+    ).toEqual({
       PATH: "/bin",
       http_proxy: "http://127.0.0.1:1",
       HTTP_PROXY: "http://127.0.0.1:1",
@@ -240,14 +259,22 @@ describe("child processes through the proxy", () => {
   });
 
   it.runIf(haveFfmpeg)("ffmpeg -http_proxy reads from the allowed server", async () => {
-    const result = await run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-http_proxy", proxy.url, "-i", `http://127.0.0.1:${allowed.port}/media.mp4`, "-f", "null", "-"], env);
+    const result = await run(
+      "ffmpeg",
+      ["-hide_banner", "-loglevel", "error", "-http_proxy", proxy.url, "-i", `http://127.0.0.1:${allowed.port}/media.mp4`, "-f", "null", "-"],
+      env,
+    );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(allowed.hits.length).toBeGreaterThan(0);
   });
 
   it.runIf(haveFfmpeg)("ffmpeg -http_proxy is refused the internal server", async () => {
-    const result = await run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-http_proxy", proxy.url, "-i", `http://127.0.0.1:${internal.port}/media.mp4`, "-f", "null", "-"], env);
+    const result = await run(
+      "ffmpeg",
+      ["-hide_banner", "-loglevel", "error", "-http_proxy", proxy.url, "-i", `http://127.0.0.1:${internal.port}/media.mp4`, "-f", "null", "-"],
+      env,
+    );
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("403");
     expect(internal.hits).toHaveLength(0);

@@ -48,16 +48,7 @@ export interface EgressProxy {
 
 // RFC 9110 §7.6.1 hop-by-hop fields, plus Proxy-Connection (a de-facto one),
 // and Expect: the proxy's own server already answered "100 Continue".
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "expect",
-]);
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "expect"]);
 
 /** Raw header pairs minus hop-by-hop fields, Proxy-* fields, those named in Connection, and any in `drop`. */
 function forwardableHeaders(rawHeaders: readonly string[], drop: readonly string[] = []): string[] {
@@ -83,11 +74,22 @@ class BodyTooLargeError extends Error {
   }
 }
 
+/**
+ * The reason phrase of a refusal, so a child tool's error names the policy
+ * (yt-dlp prints "HTTP Error 403: Blocked by egress policy", or "Tunnel
+ * connection failed: 403 Blocked by egress policy" for https).
+ */
+export const BLOCKED_STATUS_TEXT = "Blocked by egress policy";
+
 // Refusals close the connection: the client may still be sending a body
 // nobody will read.
 function replyText(res: http.ServerResponse, status: number, text: string): void {
   const body = `${text}\n`;
-  res.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(body), connection: "close" });
+  res.writeHead(status, status === 403 ? BLOCKED_STATUS_TEXT : http.STATUS_CODES[status], {
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+    connection: "close",
+  });
   res.end(body);
 }
 
@@ -95,7 +97,7 @@ function replyText(res: http.ServerResponse, status: number, text: string): void
 function replyRaw(socket: Duplex, status: number, text: string): void {
   const body = `${text}\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${status === 403 ? BLOCKED_STATUS_TEXT : http.STATUS_CODES[status]}\r\ncontent-type: text/plain; charset=utf-8\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }

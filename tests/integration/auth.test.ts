@@ -173,20 +173,26 @@ describe("sign-in rate limits", () => {
   });
   afterAll(() => limited?.stop());
 
-  it("answers 429 with Retry-After once one email has used its attempts", async () => {
+  it("refuses an address after its attempts on an account, while the owner still signs in from another", async () => {
     const email = uniqueEmail("limited");
-    const client = new Client(limited.baseUrl, { "X-Forwarded-For": "198.51.100.1" });
+    const owner = new Client(limited.baseUrl, { "X-Forwarded-For": "198.51.100.3" });
+    expect((await owner.post("/signup", { email, password: PASSWORD, confirmPassword: PASSWORD })).status).toBe(302);
+
+    const stranger = new Client(limited.baseUrl, { "X-Forwarded-For": "198.51.100.1" });
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await client.post("/login", { email, password: "wrong password" })).status);
+    for (let i = 0; i < 4; i++) statuses.push((await stranger.post("/login", { email, password: "wrong password" })).status);
     expect(statuses).toEqual([401, 401, 401, 429]);
 
-    // Even the right password is refused while the limit holds (from another IP too).
-    const other = new Client(limited.baseUrl, { "X-Forwarded-For": "198.51.100.2" });
-    const blocked = await other.post("/login", { email, password: PASSWORD });
+    // That address is refused even with the right password while its limit holds…
+    const blocked = await stranger.post("/login", { email, password: PASSWORD });
     expect(blocked.status).toBe(429);
     expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(blocked.headers.get("ratelimit-limit")).toBe("3");
     expect(await blocked.text()).toMatch(/Too many attempts\. Try again in \d+ minute/);
+
+    // …but a stranger cannot lock the owner out: from another address the right password works.
+    const elsewhere = new Client(limited.baseUrl, { "X-Forwarded-For": "198.51.100.2" });
+    expect((await elsewhere.post("/login", { email, password: PASSWORD })).status).toBe(302);
   });
 
   it("limits each client IP across emails, honouring TRUST_PROXY", async () => {

@@ -28,7 +28,7 @@ async function analyze(url: string) {
   return { status: response.status, body: (await response.json()) as { error?: { code: string; message: string } } };
 }
 
-describe("the SSRF guard (on by default)", () => {
+describe("the egress policy (on by default)", () => {
   it.each([
     "http://127.0.0.1:8080/video.mp4",
     "http://127.1.2.3/",
@@ -46,10 +46,26 @@ describe("the SSRF guard (on by default)", () => {
     "http://[fc00::1]/",
     "http://2130706433/",
     "http://0x7f.1/",
-  ])("refuses %s with 422 private_network", async (url) => {
+    "http://0177.0.0.1/",
+    "http://127.1/",
+    "http://[::127.0.0.1]/",
+    "http://[64:ff9b::7f00:1]/",
+    "http://[64:ff9b::a00:1]/",
+    "http://localhost./",
+    "http://[2002:7f00:1::]/",
+    "http://255.255.255.255/",
+    "http://240.0.0.1/",
+  ])("refuses %s with 422 blocked_address", async (url) => {
     const { status, body } = await analyze(url);
     expect(status).toBe(422);
-    expect(body.error).toEqual({ code: "private_network", message: "Addresses on private or local networks cannot be analysed." });
+    expect(body.error?.code).toBe("blocked_address");
+    expect(body.error?.message).toMatch(/is not allowed/);
+  });
+
+  it("refuses a link-local address with a zone id (not even a valid URL)", async () => {
+    const { status, body } = await analyze("http://[fe80::1%25eth0]/");
+    expect(status).toBe(400);
+    expect(body.error?.code).toBe("invalid_url");
   });
 
   it("refuses a host that does not resolve", async () => {

@@ -186,7 +186,7 @@ export const en = {
   "error.forbidden": "You do not have access to this page.",
   "error.generic": "Something went wrong on our side. Please try again.",
   "error.backHome": "Back to the home page",
-  "error.private_network": "Addresses on private or local networks cannot be analysed.",
+  "error.blocked_address": "This address points into a private or reserved network, which this service does not fetch.",
   "error.unresolvable_host": "The site's address could not be found.",
   "error.no_video": "No video was found at this address.",
   "error.not_found": "The page was not found. Check the address.",

@@ -183,7 +183,7 @@ export const vi: Record<MessageKey, string> = {
   "error.forbidden": "Bạn không có quyền xem trang này.",
   "error.generic": "Đã có lỗi ở phía chúng tôi. Vui lòng thử lại.",
   "error.backHome": "Về trang chủ",
-  "error.private_network": "Không thể phân tích địa chỉ thuộc mạng riêng hoặc mạng nội bộ.",
+  "error.blocked_address": "Địa chỉ này trỏ vào mạng nội bộ hoặc dải địa chỉ dành riêng, dịch vụ không tải từ đó.",
   "error.unresolvable_host": "Không tìm thấy địa chỉ của trang web.",
   "error.no_video": "Không tìm thấy video nào ở địa chỉ này.",
   "error.not_found": "Không tìm thấy trang. Hãy kiểm tra lại địa chỉ.",
