@@ -32,6 +32,8 @@ const schema = z
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     PORT: int(3000, 0, 65535),
     HOST: z.string().default("0.0.0.0"),
+    /** This web instance's stable name (default: host name and port), for its own bookkeeping across restarts. */
+    INSTANCE_NAME: z.string().min(1).max(100).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     TRUST_PROXY: z.string().default("false"),
     PUBLIC_URL: z.string().url().optional(),
@@ -75,6 +77,10 @@ const schema = z
     STREAM_TOKEN_BIND_UA: flag,
     MAX_TOKEN_REFRESHES: int(3, 0, 100),
     STREAM_RETRIES: int(2, 0, 10),
+    /** On SIGTERM, running downloads get this long to finish before they are cut (outcome "interrupted"). */
+    SHUTDOWN_GRACE_SECONDS: int(30, 0, 3600),
+    /** A source that sends nothing this long while the client waits for bytes ends the download. */
+    STREAM_STALL_SECONDS: int(30, 2, 3600),
     /** Request bodies are refused with 413 past these sizes, before they are parsed. */
     JSON_BODY_LIMIT_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),
     FORM_BODY_LIMIT_BYTES: int(32 * 1024, 1024, 16 * 1024 * 1024),

@@ -9,7 +9,7 @@ import { useI18n } from "~/hooks/use-i18n";
 import { translate } from "~/lib/i18n";
 import { useNonce } from "~/lib/nonce";
 import { getUser } from "~/accounts/index.server";
-import { getPreferences, takeToast } from "~/web/index.server";
+import { getPreferences, rethrowAsPageOutage, takeToast } from "~/web/index.server";
 import stylesheet from "~/tailwind.css";
 
 export const links: LinksFunction = () => [
@@ -23,7 +23,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => {
 };
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const [user, preferences, { toast, clear }] = await Promise.all([getUser(request), getPreferences(request), takeToast(request)]);
+  const [user, preferences, { toast, clear }] = await Promise.all([getUser(request).catch(rethrowAsPageOutage), getPreferences(request), takeToast(request)]);
   return data(
     { user: user && { email: user.email, tier: user.tier, role: user.role }, ...preferences, toast },
     { headers: clear ? { "Set-Cookie": clear } : {} },
@@ -74,7 +74,8 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const { t } = useI18n();
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const message = status === 404 ? t("error.notFound") : status === 403 ? t("error.forbidden") : t("error.generic");
+  const message =
+    status === 404 ? t("error.notFound") : status === 403 ? t("error.forbidden") : status === 503 ? t("error.service_unavailable") : t("error.generic");
   return (
     <div className="rounded-xl border border-red-200 bg-red-50 p-6 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100" role="alert">
       <h1 className="text-xl font-semibold">{status === 404 ? t("error.notFoundTitle") : t("error.title", { status: String(status) })}</h1>

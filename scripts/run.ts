@@ -46,12 +46,14 @@ let stopping = false;
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
+  // The web process lets running downloads finish for SHUTDOWN_GRACE_SECONDS before it closes.
+  const appStopMs = (Number(env.SHUTDOWN_GRACE_SECONDS ?? 30) + 20) * 1000;
   const hardStop = setTimeout(() => {
     for (const child of [...apps, ...services.map((s) => s.child)]) child.kill("SIGKILL");
     process.exit(code || 1);
-  }, 30_000);
+  }, appStopMs + 10_000);
   hardStop.unref();
-  await Promise.all(apps.map((child) => stopChild(child, "SIGTERM", 20_000)));
+  await Promise.all(apps.map((child) => stopChild(child, "SIGTERM", appStopMs)));
   for (const service of [...services].reverse()) await service.stop();
   say("stopped");
   process.exit(code);

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
@@ -12,12 +12,19 @@ import { consumeApiRequest, isCrossSite } from "~/web/index.server";
 import { createRequestHandler } from "./remix-handler";
 
 const REQUEST_ID = /^[\w.-]{8,128}$/;
-const POLLED = /^\/(api\/monitoring\/health|metrics)(\?|$)/;
+const POLLED = /^\/(api\/monitoring\/health|metrics|livez|readyz)(\?|$)/;
 const STREAM_PATH = "/api/streaming/stream/";
 
-/** Download and API tokens travel in paths: logs keep their first characters only. */
+/**
+ * Download tokens travel in paths: logs show `#` and the first characters of
+ * the token's SHA-256 instead — the start of the row's token_hash, enough to
+ * find the link, useless as a credential.
+ */
 export function maskTokens(url: string) {
-  return url.replace(/(\/api\/streaming\/(?:stream|token)\/)([^/?#]{8})[^/?#]*/g, "$1$2…");
+  return url.replace(
+    /(\/api\/streaming\/(?:stream|token)\/)([^/?#]{16,})/g,
+    (_match, prefix: string, token: string) => `${prefix}#${createHash("sha256").update(token).digest("hex").slice(0, 12)}`,
+  );
 }
 
 /** One compact line per request with its id: no headers (cookies, tokens), token paths masked. */

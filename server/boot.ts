@@ -5,7 +5,7 @@ import closeWithGrace from "close-with-grace";
 import { config } from "~/config.server";
 import { closeDatabase } from "~/db/client.server";
 import { runMigrations } from "~/db/migrate.server";
-import { subscribeToStreamAborts } from "~/downloads/index.server";
+import { clearOwnLeftovers, drainStreams, subscribeToStreamAborts } from "~/downloads/index.server";
 import { closeEgress } from "~/egress/index.server";
 import { userRoom } from "~/lib/rooms";
 import type { EmitToUser } from "~/lib/socket-events";
@@ -25,6 +25,7 @@ const { REMIX_DEV_ORIGIN: devOrigin } = process.env;
 
 await runMigrations(config.DATABASE_URL);
 await redisReady();
+await clearOwnLeftovers();
 
 // The app's routes emit socket events; io exists once the http server does.
 const live: { io?: SocketServer } = {};
@@ -47,9 +48,13 @@ httpServer.listen(config.PORT, config.HOST, () => {
   if (devOrigin) broadcastDevReady(build, devOrigin).catch((err: unknown) => logger.warn({ err }, "could not tell the dev server this build is ready"));
 });
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+// Longer than the downloads' grace: the drain ends them itself, in order, before the rest closes.
+const graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000;
+closeWithGrace({ delay: graceMs + 15_000 }, async ({ signal, err }) => {
   if (err) logger.error({ err }, "web server crashed");
   logger.info({ signal }, "web server shutting down");
+  // New downloads are refused from here; running ones may finish within the grace.
+  await drainStreams(err ? 0 : graceMs);
   // io.close() also closes the http server, letting in-flight requests finish.
   stopDashboardFeed();
   await sockets.close();

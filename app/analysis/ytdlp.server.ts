@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
 import { config } from "~/config.server";
 import type { YtDlpFormat, YtDlpInfo } from "~/lib/formats";
 import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
-import { logger } from "~/platform/index.server";
+import { logger, spawnTool } from "~/platform/index.server";
 
 /** A failure users can be told about; `retryable` decides whether BullMQ tries again. */
 export class AnalysisError extends Error {
@@ -69,7 +68,7 @@ type RunOptions = { signal?: AbortSignal; timeoutMs: number; stdoutLimit?: numbe
  */
 function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit = 64 * 1024 * 1024, env }: RunOptions) {
   return new Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }>((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
+    const child = spawnTool(command, args, { env });
     const out: Buffer[] = [];
     let outBytes = 0;
     let stderr = "";

@@ -7,7 +7,8 @@ import * as schema from "./schema";
 export const sql = postgres(config.DATABASE_URL, {
   max: config.DATABASE_POOL_MAX,
   idle_timeout: 30,
-  connect_timeout: 10,
+  // A database outage must answer 503 within seconds, not hang requests.
+  connect_timeout: 3,
   // Notices (e.g. "relation already exists, skipping" from migrations) are not errors.
   onnotice: () => {},
 });

@@ -47,3 +47,15 @@ export async function listActiveStreams(): Promise<ActiveStreamEntry[]> {
   const values = (await redis.eval(SWEEP, 2, LAPSES, DETAILS, Date.now())) as string[];
   return values.map((v) => JSON.parse(v) as ActiveStreamEntry).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
+
+/** At start-up: the dashboard entries a crashed previous life of this instance left (ids with its prefix). */
+export async function clearOwnStaleEntries(prefix: string): Promise<number> {
+  const ids = (await redis.hkeys(DETAILS)).filter((id) => id.startsWith(prefix));
+  if (!ids.length) return 0;
+  await redis
+    .multi()
+    .hdel(DETAILS, ...ids)
+    .zrem(LAPSES, ...ids)
+    .exec();
+  return ids.length;
+}

@@ -1,4 +1,5 @@
 import type { RecentFailure } from "~/lib/monitoring";
+import type { StreamOutcome } from "~/lib/socket-events";
 import { logger, redis } from "~/platform/index.server";
 
 /**
@@ -22,17 +23,7 @@ const FAILURES = "monitoring:failures";
 const FAILURES_KEPT = 20;
 
 /** A download's end; a failed one is also remembered among the recent failures the dashboard lists. */
-export function countStream({
-  outcome,
-  reason,
-  bytes,
-  title,
-}: {
-  outcome: "completed" | "aborted" | "failed";
-  reason?: string;
-  bytes: number;
-  title?: string;
-}) {
+export function countStream({ outcome, reason, bytes, title }: { outcome: StreamOutcome; reason?: string; bytes: number; title?: string }) {
   return count((multi) => {
     multi.hincrby(STREAMS, outcome, 1).hincrby(STREAMS, "bytes", bytes);
     if (reason) multi.hincrby(STREAMS, `error:${reason}`, 1);

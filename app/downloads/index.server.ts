@@ -9,7 +9,7 @@ export { byPrefix, recentStreamFailures, streamCounters, tokenCounters } from ".
 export { dailyQuota } from "./limits.server";
 export { refusedDownload } from "./responses.server";
 export { activeStreamCount } from "./slots.server";
-export { openStream } from "./stream.server";
+export { clearOwnLeftovers, drainStreams, openStream } from "./stream.server";
 export {
   type CreatedToken,
   createStreamToken,

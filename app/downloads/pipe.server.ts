@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { config } from "~/config.server";
 import type { FormatSource, MediaFormat } from "~/lib/formats";
 import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
-import { AppError, logger } from "~/platform/index.server";
+import { AppError, logger, spawnTool } from "~/platform/index.server";
 import type { Upstream } from "./direct.server";
 
 /** The pipe path: formats that need ffmpeg or yt-dlp, converted on the fly to stdout, never to disk. */
@@ -36,7 +36,18 @@ export function pipeCommand(
       "-loglevel",
       "error",
       "-nostdin",
-      ...inputs.flatMap((s) => ["-protocol_whitelist", FFMPEG_PROTOCOLS, "-http_proxy", proxyUrl, ...headerArgs(s), "-i", s.url]),
+      ...inputs.flatMap((s) => [
+        "-protocol_whitelist",
+        FFMPEG_PROTOCOLS,
+        "-http_proxy",
+        proxyUrl,
+        // A read that waits longer than the stall limit fails (HLS segments included).
+        "-rw_timeout",
+        String(config.STREAM_STALL_SECONDS * 1_000_000),
+        ...headerArgs(s),
+        "-i",
+        s.url,
+      ]),
       ...output,
       "pipe:1",
     ],
@@ -59,7 +70,23 @@ export function pipeCommand(
   }
   return {
     command: config.YTDLP_PATH,
-    args: ["--ignore-config", "--no-warnings", "--no-playlist", "--quiet", "--no-part", "--proxy", proxyUrl, "-f", format.selector, "-o", "-", "--", pageUrl],
+    args: [
+      "--ignore-config",
+      "--no-warnings",
+      "--no-playlist",
+      "--quiet",
+      "--no-part",
+      "--proxy",
+      proxyUrl,
+      "--socket-timeout",
+      String(config.STREAM_STALL_SECONDS),
+      "-f",
+      format.selector,
+      "-o",
+      "-",
+      "--",
+      pageUrl,
+    ],
   };
 }
 
@@ -85,7 +112,7 @@ export async function openPipe(
 ): Promise<Upstream> {
   const { proxyUrl, env } = await childEgress();
   const { command, args } = pipeCommand(format, formats, sources, pageUrl, proxyUrl);
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
+  const child = spawnTool(command, args, { env });
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const onAbort = () => stopChild(child);

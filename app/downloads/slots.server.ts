@@ -1,3 +1,4 @@
+import os from "node:os";
 import { config } from "~/config.server";
 import { redis } from "~/platform/index.server";
 
@@ -16,7 +17,30 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
 
-const keyFor = (userId: string) => `streams:slots:${userId}`;
+const SLOTS = "streams:slots:";
+const keyFor = (userId: string) => `${SLOTS}${userId}`;
+
+/**
+ * Slot members start with this web instance's name (INSTANCE_NAME, else host
+ * and port: stable across restarts), so a restarted instance can clear what a
+ * crash of its previous life left behind.
+ */
+export const instanceSlotPrefix = `${config.INSTANCE_NAME ?? `${os.hostname()}:${config.PORT}`}|`;
+
+/** At start-up: this instance's slots from before a crash or kill, which no running stream renews any more. */
+export async function clearOwnStaleSlots(): Promise<number> {
+  let cleared = 0;
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${SLOTS}*`, "COUNT", 200);
+    cursor = next;
+    for (const key of keys) {
+      const members = (await redis.zrange(key, "0", "-1")).filter((m) => m.startsWith(instanceSlotPrefix));
+      if (members.length) cleared += await redis.zrem(key, ...members);
+    }
+  } while (cursor !== "0");
+  return cleared;
+}
 
 export async function claimStreamSlot(userId: string, streamId: string): Promise<boolean> {
   const now = Date.now();

@@ -2,24 +2,48 @@ import { getAnalysisRecord, type AnalysisRequest } from "~/analysis/index.server
 import { config } from "~/config.server";
 import { downloadFileName } from "~/lib/file-name";
 import type { MediaFormat } from "~/lib/formats";
-import type { EmitToUser } from "~/lib/socket-events";
+import type { EmitToUser, StreamOutcome } from "~/lib/socket-events";
 import { AppError, logger, UnavailableError } from "~/platform/index.server";
 import { responseFromNodeStream } from "~/web/index.server";
-import { trackActiveStream, untrackActiveStream, type ActiveStreamEntry } from "./active-streams.server";
+import { clearOwnStaleEntries, trackActiveStream, untrackActiveStream, type ActiveStreamEntry } from "./active-streams.server";
 import { countStream } from "./counters.server";
 import { openDirect, type Upstream } from "./direct.server";
 import { openPipe } from "./pipe.server";
 import { countedBody } from "./progress.server";
 import { CONTENT_TYPES, dispositionFor } from "./responses.server";
-import { claimStreamSlot, releaseStreamSlot, renewStreamSlot, SLOT_RENEW_MS } from "./slots.server";
+import { claimStreamSlot, clearOwnStaleSlots, instanceSlotPrefix, releaseStreamSlot, renewStreamSlot, SLOT_RENEW_MS } from "./slots.server";
 import type { StreamToken } from "./tables";
 import { recordStreamEnd, verifyStreamToken } from "./tokens.server";
 
 /** Streams running in this process, by token id, so a revoke elsewhere can stop them. */
 const running = new Map<string, Set<(reason: Error) => void>>();
+/** The bookkeeping of streams that ended (slot, bytes, counters), so a shutdown can wait for it. */
+const endings = new Set<Promise<unknown>>();
+let draining = false;
+
+class StreamStop extends Error {
+  constructor(readonly outcome: Extract<StreamOutcome, "aborted" | "interrupted">) {
+    super(outcome === "aborted" ? "token revoked" : "server shutting down");
+  }
+}
 
 export function abortStreamsForToken(tokenId: string) {
-  for (const stop of running.get(tokenId) ?? []) stop(new Error("token revoked"));
+  for (const stop of running.get(tokenId) ?? []) stop(new StreamStop("aborted"));
+}
+
+/**
+ * Graceful drain (SIGTERM): new downloads are refused with 503, running ones
+ * get `graceMs` to finish, then the rest end as `interrupted` — bytes
+ * recorded, slots released — before this resolves.
+ */
+export async function drainStreams(graceMs: number) {
+  draining = true;
+  const deadline = Date.now() + graceMs;
+  while (running.size && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  const left = [...running.values()].flatMap((stops) => [...stops]);
+  if (left.length) logger.info({ streams: left.length }, "interrupting downloads still running at shutdown");
+  for (const stop of left) stop(new StreamStop("interrupted"));
+  await Promise.all(endings);
 }
 
 type Transfer = {
@@ -54,7 +78,8 @@ export async function openStream({
   const format = analysis?.result?.formats.find((f) => f.id === row.formatId);
   if (!analysis || !format) throw new AppError("gone", "format_gone", "The analysis behind this link no longer exists.");
 
-  const streamId = `${row.id}:${crypto.randomUUID()}`;
+  if (draining) throw new UnavailableError("service_unavailable", "This server is restarting. Please try again in a few seconds.");
+  const streamId = `${instanceSlotPrefix}${row.id}:${crypto.randomUUID()}`;
   const claimed = await claimStreamSlot(row.userId, streamId).catch((err: unknown) => {
     throw new UnavailableError("service_unavailable", "Download limits cannot be checked right now. Please try again shortly.", { cause: err });
   });
@@ -153,12 +178,11 @@ function trackTransfer({ row, format, streamId, emit, upstream }: Pick<Transfer,
   stops.add(stop);
   running.set(row.id, stops);
 
-  let outcome: "completed" | "aborted" | "failed" | null = null;
+  let outcome: StreamOutcome | null = null;
   body.once("end", () => (outcome ??= "completed"));
-  body.once(
-    "error",
-    (err: NodeJS.ErrnoException) => (outcome ??= err.message === "token revoked" || err.code === "ERR_STREAM_PREMATURE_CLOSE" ? "aborted" : "failed"),
-  );
+  body.once("error", (err: NodeJS.ErrnoException) => {
+    outcome ??= err instanceof StreamStop ? err.outcome : err.code === "ERR_STREAM_PREMATURE_CLOSE" ? "aborted" : "failed";
+  });
   body.once("close", () => {
     clearInterval(renew);
     stops.delete(stop);
@@ -167,12 +191,20 @@ function trackTransfer({ row, format, streamId, emit, upstream }: Pick<Transfer,
     const status = outcome ?? "aborted";
     progress.flush();
     emit(row.userId, "stream:end", { tokenId: row.id, status, bytes: progress.bytes() });
-    void Promise.all([
+    const ending = Promise.all([
       releaseStreamSlot(row.userId, streamId),
       untrackActiveStream(streamId),
       recordStreamEnd({ tokenId: row.id, bytes: progress.bytes() }),
       countStream({ outcome: status, reason: status === "failed" ? "upstream_error" : undefined, bytes: progress.bytes(), title: row.title }),
     ]).catch((err: unknown) => logger.warn({ err }, "could not record a stream's end"));
+    endings.add(ending);
+    void ending.finally(() => endings.delete(ending));
   });
   return body;
+}
+
+/** At start-up: slots and dashboard entries a crash of this instance's previous life left behind. */
+export async function clearOwnLeftovers() {
+  const [slots, entries] = await Promise.all([clearOwnStaleSlots(), clearOwnStaleEntries(instanceSlotPrefix)]);
+  if (slots || entries) logger.info({ slots, entries }, "cleared downloads left by this instance before a restart");
 }

@@ -101,6 +101,7 @@ describe("pointBetween", () => {
         total: 0,
         completed: 0,
         aborted: 0,
+        interrupted: 0,
         failed: 0,
         bytesServed,
         successRate: null,

@@ -51,6 +51,8 @@ export type MetricsSnapshot = {
     total: number;
     completed: number;
     aborted: number;
+    /** Cut off by a server shutdown after the drain grace. */
+    interrupted: number;
     failed: number;
     bytesServed: number;
     successRate: number | null;

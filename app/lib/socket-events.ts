@@ -10,7 +10,9 @@ export type AnalysisUpdate = {
 
 /** `sentAt` (ms since the epoch) lets a client tell how fresh a report is. */
 export type StreamProgress = { tokenId: string; bytes: number; total: number | null; speed: number; eta: number | null; sentAt: number };
-export type StreamEnd = { tokenId: string; status: "completed" | "aborted" | "failed"; bytes: number };
+/** completed; aborted (the client went away or the link was revoked); failed (source or server); interrupted (the server shut down). */
+export type StreamOutcome = "completed" | "aborted" | "failed" | "interrupted";
+export type StreamEnd = { tokenId: string; status: StreamOutcome; bytes: number };
 
 export type ServerToClientEvents = {
   "analysis:update": (update: AnalysisUpdate) => void;

@@ -18,7 +18,7 @@ export type HealthReport = {
 class ProbeTimeout extends Error {}
 
 /** Runs a probe for at most HEALTH_PROBE_TIMEOUT_MS, timing it. */
-async function probe<T>(run: () => Promise<T>): Promise<{ value?: T; latencyMs: number; error?: string }> {
+async function probe<T>(run: () => Promise<T>): Promise<{ value?: T; latencyMs: number; error?: string; slow?: boolean }> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -30,7 +30,8 @@ async function probe<T>(run: () => Promise<T>): Promise<{ value?: T; latencyMs: 
     ]);
     return { value, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
-    return { latencyMs: Math.round(performance.now() - started), error: (err as Error).message };
+    const error = err instanceof Error ? err.message : String(err);
+    return { latencyMs: Math.round(performance.now() - started), error, slow: err instanceof ProbeTimeout };
   } finally {
     clearTimeout(timer);
   }
@@ -56,7 +57,22 @@ export function toolVersion(command: string, args: string[], pick: (stdout: stri
 export const ytDlpVersion = () => toolVersion(config.YTDLP_PATH, ["--version"], (out) => out.trim());
 export const ffmpegVersion = () => toolVersion(config.FFMPEG_PATH, ["-version"], (out) => /ffmpeg version (\S+)/.exec(out)?.[1] ?? out.split("\n")[0]);
 
-const statusOf = (p: { error?: string }, failed: CheckStatus): CheckStatus => (p.error ? failed : "ok");
+/**
+ * A probe that failed is `failed`; one that was only slow (no answer within
+ * the probe timeout, as on a saturated CPU) is degraded: a busy node must not
+ * read as down, or a load balancer pulls it exactly when it is busy.
+ */
+const statusOf = (p: { error?: string; slow?: boolean }, failed: CheckStatus): CheckStatus => (p.error ? (p.slow ? "degraded" : failed) : "ok");
+
+/** Readiness for load balancers: Postgres and Redis answer (slowly counts as answering). */
+export async function checkReadiness(): Promise<{ ready: boolean; checks: { postgres: Check; redis: Check } }> {
+  const [pg, rd] = await Promise.all([probe(() => sql`select 1`), probe(() => redis.ping())]);
+  const checks = {
+    postgres: { status: statusOf(pg, "down"), latencyMs: pg.latencyMs, ...(pg.error && { error: pg.error }) },
+    redis: { status: statusOf(rd, "down"), latencyMs: rd.latencyMs, ...(rd.error && { error: rd.error }) },
+  };
+  return { ready: checks.postgres.status !== "down" && checks.redis.status !== "down", checks };
+}
 
 /**
  * Cheap enough to poll: one round trip each to Postgres and Redis, the

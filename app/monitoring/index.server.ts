@@ -5,7 +5,7 @@
  * workers run. It reads every other capability through its face; none reads it.
  */
 export { runAdminAction, dashboardData, dashboardLive, type AdminActionResult } from "./dashboard.server";
-export { checkHealth, type HealthReport } from "./health.server";
+export { checkHealth, checkReadiness, type HealthReport } from "./health.server";
 export { runAllCleanups, runMaintenanceJob } from "./maintenance.server";
 export { MAINTENANCE_QUEUE, maintenanceJobs, maintenanceQueue, type MaintenanceJobName } from "./maintenance-queue.server";
 export { startProcessStatsPublisher } from "./process-stats.server";

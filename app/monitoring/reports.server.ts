@@ -77,6 +77,7 @@ export async function metricsSnapshot(reports?: Awaited<ReturnType<typeof queueR
   const completed = streams.completed ?? 0;
   const failed = streams.failed ?? 0;
   const aborted = streams.aborted ?? 0;
+  const interrupted = streams.interrupted ?? 0;
   return {
     generatedAt: new Date().toISOString(),
     processes: processes.map((p) => p.stats),
@@ -84,9 +85,10 @@ export async function metricsSnapshot(reports?: Awaited<ReturnType<typeof queueR
       active: active.length,
       inFlightBytes: sum(active.map((s) => s.bytes)),
       speedBps: sum(active.map((s) => s.speed)),
-      total: completed + failed + aborted,
+      total: completed + failed + aborted + interrupted,
       completed,
       aborted,
+      interrupted,
       failed,
       bytesServed: streams.bytes ?? 0,
       // Aborted downloads are the client's choice: rates are over the finished ones.
@@ -140,6 +142,7 @@ export async function prometheusMetrics(): Promise<{ body: string; contentType: 
     [{ outcome: "completed" }, streams.completed],
     [{ outcome: "aborted" }, streams.aborted],
     [{ outcome: "failed" }, streams.failed],
+    [{ outcome: "interrupted" }, streams.interrupted],
   ]);
   define(platform, "counter", "tvn_stream_bytes_total", "Bytes sent to downloading clients", [[{}, streams.bytesServed]]);
   define(

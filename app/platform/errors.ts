@@ -49,3 +49,36 @@ export class UnavailableError extends AppError {
     super("unavailable", code, message, { retryAfterSeconds: 5, ...details });
   }
 }
+
+const OUTAGE_CODES = new Set([
+  // Sockets
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  // postgres.js
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  // Postgres: admin shutdown, cannot connect now, too many connections
+  "57P01",
+  "57P03",
+  "53300",
+]);
+
+/**
+ * Whether an error means Postgres or Redis could not be reached (rather than
+ * a bug): such failures are answered 503 with Retry-After, never 500.
+ */
+export function isOutage(err: unknown): boolean {
+  for (let current: unknown = err, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && OUTAGE_CODES.has(code)) return true;
+    if (current.name === "MaxRetriesPerRequestError") return true;
+    // ioredis, with its offline queue off or its connection gone.
+    if (/enableOfflineQueue|Connection is closed|Stream isn't writeable/.test(current.message)) return true;
+  }
+  return false;
+}

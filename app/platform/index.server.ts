@@ -3,9 +3,10 @@
  * connections, rate limiters, BullMQ producers, the process' metric registry
  * and the domain error base. It knows no capability.
  */
-export { AppError, UnavailableError, type ErrorDetails, type ErrorKind } from "./errors";
+export { AppError, isOutage, UnavailableError, type ErrorDetails, type ErrorKind } from "./errors";
 export { consume, createLimiter, limitHeaders, type Limiter, type LimitOutcome } from "./limits.server";
 export { logger } from "./logger.server";
 export { processIdentity, processRegistry } from "./metrics.server";
 export { createProducer } from "./queues.server";
+export { spawnTool } from "./tools.server";
 export { closeRedis, createBlockingRedis, redis, redisReady } from "./redis.server";

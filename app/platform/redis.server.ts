@@ -22,7 +22,12 @@ function createRedis(name: string, extra: RedisOptions) {
  * Offline queueing is off so a request fails fast while Redis is down instead
  * of hanging until it returns.
  */
-export const redis = createRedis("tvn-main", { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+export const redis = createRedis("tvn-main", {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  // A Redis that keeps its socket open but does not answer (frozen, overloaded) must not hang requests.
+  commandTimeout: 2_000,
+});
 
 /** A connection for blocking BullMQ consumers (workers, QueueEvents): they must wait, not fail. */
 export function createBlockingRedis(name: string) {

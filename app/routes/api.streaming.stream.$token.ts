@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { openStream, refusedDownload } from "~/downloads/index.server";
-import { AppError } from "~/platform/index.server";
+import { AppError, isOutage, UnavailableError } from "~/platform/index.server";
 
 /**
  * The download URL. The token is the credential (no session needed), so a
@@ -13,6 +13,11 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     return await openStream({ token: params.token ?? "", request, clientIp: context.clientIp, emit: context.emitToUser });
   } catch (err) {
     if (err instanceof AppError) return refusedDownload(request, err);
+    if (isOutage(err))
+      return refusedDownload(
+        request,
+        new UnavailableError("service_unavailable", "Downloads are unavailable for a moment. Please try again shortly.", { cause: err }),
+      );
     throw err;
   }
 }

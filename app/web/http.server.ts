@@ -1,4 +1,4 @@
-import { AppError, type ErrorKind, logger } from "~/platform/index.server";
+import { AppError, type ErrorKind, isOutage, logger } from "~/platform/index.server";
 
 /**
  * The route edge of the JSON API. Capabilities throw AppErrors in domain
@@ -35,9 +35,25 @@ export async function apiRoute(handler: () => Promise<Response>): Promise<Respon
     return await handler();
   } catch (err) {
     if (err instanceof AppError) return appErrorResponse(err);
+    if (isOutage(err)) {
+      logger.warn({ err }, "a dependency is unavailable");
+      return errorResponse(503, "service_unavailable", "This service cannot answer right now. Please try again in a few seconds.", { "Retry-After": "5" });
+    }
     logger.error({ err }, "unexpected error in an API route");
     return errorResponse(500, "internal_error", "Something went wrong on our side. Please try again.");
   }
+}
+
+/**
+ * For page loaders and actions: an outage (Postgres or Redis unreachable)
+ * becomes a 503 error page with Retry-After, anything else is rethrown.
+ */
+export function rethrowAsPageOutage(err: unknown): never {
+  if (isOutage(err)) {
+    logger.warn({ err }, "a dependency is unavailable");
+    throw new Response("service_unavailable", { status: 503, headers: { "Retry-After": "5", "Cache-Control": "no-store" } });
+  }
+  throw err;
 }
 
 /** A 405 in the API's error shape, naming the method to use. */

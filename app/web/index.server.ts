@@ -5,7 +5,18 @@
  * per-address API budget. It knows no capability.
  */
 export { consumeApiRequest } from "./api-limit.server";
-export { apiRoute, formText, isCrossSite, appErrorResponse, assertMethod, errorResponse, methodNotAllowed, readBody, statusOf } from "./http.server";
+export {
+  apiRoute,
+  formText,
+  isCrossSite,
+  rethrowAsPageOutage,
+  appErrorResponse,
+  assertMethod,
+  errorResponse,
+  methodNotAllowed,
+  readBody,
+  statusOf,
+} from "./http.server";
 export { requestTranslator } from "./messages.server";
 export { nodeBodyOf, responseFromNodeStream } from "./node-body.server";
 export { getPreferences, preferenceCookies, THEMES, type Theme } from "./preferences.server";

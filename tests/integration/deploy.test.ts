@@ -59,7 +59,7 @@ describe("Dockerfile", () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(3);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/^HEALTHCHECK .*\/api\/monitoring\/health/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\/readyz/m);
     expect(dockerfile).toMatch(/apt-get install .*yt-dlp ffmpeg/);
   });
 
