@@ -212,7 +212,9 @@ describe("the analysis queue", () => {
     }
     app.worker!.kill("SIGKILL");
     await waitForExit(app.worker!, 5_000);
-    const replacement = app.spawnWorker();
+    // This file's 5 s analysis timeout would leave yt-dlp 2 s beside the page's 3 s delay, which a busy
+    // machine can miss (twice, then the job fails): the replacement gets time enough, since takeover is what is tested.
+    const replacement = app.spawnWorker({ ANALYSIS_TIMEOUT_SECONDS: "30" });
     const view = await waitForResult(alice, body.requestId, 60_000);
     expect(view.status).toBe("completed");
     expect(plainFormats(view)).toHaveLength(2);
