@@ -3,7 +3,6 @@
  * the platform scales out: nothing one process knows is kept from the others.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StreamEnd, StreamProgress } from "../../app/lib/socket-events";
@@ -127,7 +126,11 @@ describe("two web processes, two workers", () => {
     await expect.poll(status, { timeout: 10_000 }).toBe("active");
 
     const worker2 = webA.spawnWorker();
-    await sleep(1_500);
+    // Worker 2 must be consuming before worker 1 dies: wait until the queue counts both.
+    const workersOnline = async () =>
+      ((await (await fetch(`${webA.baseUrl}/api/monitoring/health`)).json()) as { checks: { queue: { workersOnline?: number } } }).checks.queue.workersOnline ??
+      0;
+    await expect.poll(workersOnline, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
     worker1.kill("SIGKILL");
     await expect.poll(status, { timeout: 40_000, interval: 500 }).toBe("completed");
     expect(worker2.exitCode).toBeNull();

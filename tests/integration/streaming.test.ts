@@ -19,6 +19,7 @@ import { startOrigin, type Origin } from "../fixtures/origin";
 import { startApp, type RunningApp } from "../support/app";
 import { analyzed, createToken, plainFormat, type Analysis } from "../support/api";
 import { signedUpClient, type Client } from "../support/http";
+import { waitFor } from "../support/wait";
 
 const run = promisify(execFile);
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
@@ -213,10 +214,13 @@ describe("piped downloads (no disk)", () => {
         Array.from({ length: 20 }, () => run("curl", ["-s", "-o", "/dev/null", "--max-filesize", "1", "-m", "20", "-r", "0-", streamUrl]).catch(() => null)),
       );
     }
-    await sleep(2_000);
-    const { stdout } = await run("ps", ["-eo", "args"]);
-    const leftovers = stdout.split("\n").filter((line) => line.includes(origin.baseUrl) && /ffmpeg|yt-dlp/.test(line));
-    expect(leftovers).toEqual([]);
+    const leftovers = async () =>
+      (await run("ps", ["-eo", "args"])).stdout.split("\n").filter((line) => line.includes(origin.baseUrl) && /ffmpeg|yt-dlp/.test(line));
+    // A departed client's child gets SIGTERM, then SIGKILL 2 s later: wait for them to go, not for a fixed time.
+    await waitFor(async () => (await leftovers()).length === 0, { timeoutMs: 20_000, intervalMs: 200, message: "no ffmpeg/yt-dlp left running" }).catch(
+      () => {},
+    );
+    expect(await leftovers()).toEqual([]);
   });
 });
 
