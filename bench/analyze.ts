@@ -12,7 +12,7 @@ import os from "node:os";
 import { promisify } from "node:util";
 import { ensureMediaFixtures } from "../tests/fixtures/media";
 import { startOrigin } from "../tests/fixtures/origin";
-import { startApp } from "../tests/support/app";
+import { egressAllow, startApp } from "../tests/support/app";
 import { signedUpClient } from "../tests/support/http";
 import { arg, percentile, printTable, startBenchServices } from "./support";
 
@@ -25,7 +25,7 @@ const ms = (n: number) => `${n.toFixed(1)} ms`;
 const services = await startBenchServices("analyze");
 
 const origin = await startOrigin(await ensureMediaFixtures());
-const app = await startApp({ env: { ALLOW_PRIVATE_NETWORKS: "true", AUTH_RATE_LIMIT_PER_IP: "100000", API_RATE_LIMIT_PER_MINUTE: "100000" } });
+const app = await startApp({ env: { ...egressAllow(origin), AUTH_RATE_LIMIT_PER_IP: "100000", API_RATE_LIMIT_PER_MINUTE: "100000" } });
 const client = await signedUpClient(app.baseUrl, "bench");
 
 async function post(url: string) {

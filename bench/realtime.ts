@@ -16,7 +16,7 @@ import type { StreamProgress } from "../app/lib/socket-events";
 import { ensureMediaFixtures } from "../tests/fixtures/media";
 import { startOrigin } from "../tests/fixtures/origin";
 import { analyzed, plainFormat } from "../tests/support/api";
-import { startApp } from "../tests/support/app";
+import { egressAllow, startApp } from "../tests/support/app";
 import { signedUpClient } from "../tests/support/http";
 import { arg, percentile, printTable, startBenchServices } from "./support";
 
@@ -31,7 +31,7 @@ const origin = await startOrigin(await ensureMediaFixtures(), { throttleBytesPer
 const unlimited = "1000000";
 const app = await startApp({
   env: {
-    ALLOW_PRIVATE_NETWORKS: "true",
+    ...egressAllow(origin),
     AUTH_RATE_LIMIT_PER_IP: unlimited,
     API_RATE_LIMIT_PER_MINUTE: unlimited,
     // Each account makes ~50 links in the run: the default 5 would refuse most; 200 keeps every check real.

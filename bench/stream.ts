@@ -18,7 +18,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { getFreePort } from "../scripts/lib/services";
-import { startApp } from "../tests/support/app";
+import { egressAllow, startApp } from "../tests/support/app";
 import { signedUpClient } from "../tests/support/http";
 import { arg, percentile, printTable, startBenchServices } from "./support";
 
@@ -71,7 +71,7 @@ try {
 
   const app = await startApp({
     env: {
-      ALLOW_PRIVATE_NETWORKS: "true",
+      ...egressAllow({ baseUrl: origin.url }),
       AUTH_RATE_LIMIT_PER_IP: "100000",
       API_RATE_LIMIT_PER_MINUTE: "100000",
       MAX_CONCURRENT_STREAMS: "200",

@@ -5,7 +5,7 @@
 #   scripts/test-streaming.sh BASE_URL MEDIA_URL
 #
 # MEDIA_URL is a direct video file the instance may reach (a public one, or a local fixture when
-# the instance runs with ALLOW_PRIVATE_NETWORKS=true); the streamed copy must hash the same as a
+# the instance lists it in EGRESS_ALLOW, e.g. EGRESS_ALLOW=127.0.0.1:8080); the streamed copy must hash the same as a
 # download straight from MEDIA_URL. Exits non-zero at the first failure, saying which step.
 set -euo pipefail
 

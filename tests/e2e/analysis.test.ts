@@ -2,7 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
-import { startApp, type RunningApp } from "../support/app";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { launchBrowser, screenshot } from "../support/browser";
 import { uniqueEmail } from "../support/http";
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
   origin = await startOrigin(await ensureMediaFixtures());
   [app, browser] = await Promise.all([
     // A Redis database of its own: only this app's worker takes these jobs.
-    startApp({ env: { ALLOW_PRIVATE_NETWORKS: "true", ANALYSIS_CACHE_TTL_SECONDS: "0", REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/4") } }),
+    startApp({ env: { ...egressAllow(origin), ANALYSIS_CACHE_TTL_SECONDS: "0", REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/4") } }),
     launchBrowser(),
   ]);
 });

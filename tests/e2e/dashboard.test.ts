@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
 import { analyzed, createToken, plainFormat } from "../support/api";
-import { startApp, type RunningApp } from "../support/app";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { launchBrowser, screenshot } from "../support/browser";
 import { signedUpClient, uniqueEmail, type Client } from "../support/http";
 
@@ -19,7 +19,7 @@ let user: Client & { email: string };
 beforeAll(async () => {
   origin = await startOrigin(await ensureMediaFixtures());
   [app, browser] = await Promise.all([
-    startApp({ env: { ALLOW_PRIVATE_NETWORKS: "true", ADMIN_EMAILS: ADMIN_EMAIL, REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/4") } }),
+    startApp({ env: { ...egressAllow(origin), ADMIN_EMAILS: ADMIN_EMAIL, REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/4") } }),
     launchBrowser(),
   ]);
   user = await signedUpClient(app.baseUrl, "dash-user");

@@ -5,7 +5,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
-import { startApp, type RunningApp } from "../support/app";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { launchBrowser, screenshot } from "../support/browser";
 import { uniqueEmail } from "../support/http";
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   fixtures = await ensureMediaFixtures();
   origin = await startOrigin(fixtures, { throttleBytesPerSecond: 256 * 1024 });
   [app, browser] = await Promise.all([
-    startApp({ env: { ALLOW_PRIVATE_NETWORKS: "true", REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/7") } }),
+    startApp({ env: { ...egressAllow(origin), REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/7") } }),
     launchBrowser(),
   ]);
   sql = postgres(process.env.DATABASE_URL!, { max: 1 });

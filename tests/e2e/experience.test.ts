@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
 import { analyzed, createToken, plainFormat } from "../support/api";
-import { startApp, type RunningApp } from "../support/app";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { launchBrowser, screenshot } from "../support/browser";
 import { Client, uniqueEmail } from "../support/http";
 
@@ -25,7 +25,7 @@ let analysisPath: string;
 
 beforeAll(async () => {
   origin = await startOrigin(await ensureMediaFixtures());
-  [app, browser] = await Promise.all([startApp({ env: { ALLOW_PRIVATE_NETWORKS: "true", ADMIN_EMAILS: ADMIN_EMAIL } }), launchBrowser()]);
+  [app, browser] = await Promise.all([startApp({ env: { ...egressAllow(origin), ADMIN_EMAILS: ADMIN_EMAIL } }), launchBrowser()]);
   admin = new Client(app.baseUrl);
   expect((await admin.post("/signup", { email: ADMIN_EMAIL, password: PASSWORD, confirmPassword: PASSWORD })).status).toBe(302);
   const analysis = await analyzed(admin, origin.pageUrl("video"));

@@ -6,7 +6,7 @@
  * limits a stranger cannot turn against the account's owner.
  */
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,7 +20,8 @@ import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
-import { startApp, type RunningApp } from "../support/app";
+import { startRedis } from "../../scripts/lib/services";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { analyzed, createToken, plainFormat } from "../support/api";
 import { Client, signedUpClient, uniqueEmail } from "../support/http";
 import { waitFor } from "../support/wait";
@@ -42,7 +43,7 @@ beforeAll(async () => {
   origin = await startOrigin(fixtures);
   pages = await startPageServer();
   // LOG_LEVEL=info: the log test reads every request line this app wrote.
-  app = await startApp({ env: { ALLOW_PRIVATE_NETWORKS: "true", LOG_LEVEL: "info", REDIS_URL: MAIN_REDIS } });
+  app = await startApp({ env: { ...egressAllow(origin, pages), LOG_LEVEL: "info", REDIS_URL: MAIN_REDIS } });
   sql = postgres(process.env.DATABASE_URL!, { max: 2 });
 });
 
@@ -285,7 +286,7 @@ describe("one account cannot hold the analysis queue", () => {
 
   beforeAll(async () => {
     // Defaults: MAX_PENDING_ANALYSES=3, ANALYSIS_CONCURRENCY=2; a queue of this test's own.
-    fair = await startApp({ env: { ALLOW_PRIVATE_NETWORKS: "true", REDIS_URL: redisDb(11) } });
+    fair = await startApp({ env: { ...egressAllow(origin, pages), REDIS_URL: redisDb(11) } });
   });
   afterAll(async () => {
     pages?.releaseAll();
@@ -617,8 +618,8 @@ describe("nothing secret in the logs", () => {
     const revoked = await client.request(`/api/streaming/token/${link.token}`, { method: "DELETE" });
     expect(revoked.status).toBeLessThan(300);
 
-    // Every token's first 8 characters are its JWT header ("eyJhbGci"): the masked path identifies no token.
-    const masked = (route: string) => `/api/streaming/${route}/${link.token.slice(0, 8)}…`;
+    // A token is logged as the start of its SHA-256: the start of its row's token_hash, useless as a credential.
+    const masked = (route: string) => `/api/streaming/${route}/#${createHash("sha256").update(link.token).digest("hex").slice(0, 12)}`;
     const requestLines = () =>
       app
         .output()
@@ -694,5 +695,67 @@ describe("sign-in limits a stranger cannot turn against the owner", () => {
     expect(signedIn.status).toBe(302);
     expect(await (await elsewhere.request("/account")).text()).toContain(email);
     expect(waited).toBeGreaterThanOrEqual(900);
+  });
+});
+
+describe("a frozen Redis", () => {
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  let frozen: RunningApp;
+  const thaw = () => {
+    try {
+      process.kill(redis.child.pid!, "SIGCONT");
+    } catch (err) {
+      // Already gone is fine: there is nothing left to thaw.
+      if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
+    }
+  };
+
+  beforeAll(async () => {
+    // A Redis of this test's own (like health.test.ts): freezing it stalls no other app.
+    const dir = path.join(process.env.TVN_TEST_SERVICES_DIR!, `abuse-redis-${Date.now()}`);
+    redis = await startRedis({ dataDir: dir, logFile: `${dir}.log`, password: randomBytes(12).toString("hex"), ephemeral: true });
+    frozen = await startApp({ env: { ...egressAllow(origin), REDIS_URL: redis.url } });
+  });
+  afterAll(async () => {
+    if (redis) thaw();
+    await frozen?.stop();
+    await redis?.stop();
+  });
+
+  it("answers 503 service_unavailable with Retry-After while Redis does not answer, and recovers", async () => {
+    const client = await signedUpClient(frozen.baseUrl, "frozen");
+    const analysis = await analyzed(client, origin.url("m4a"));
+    const formatId = plainFormat(analysis).id;
+    const createLink = () =>
+      client.request("/api/streaming/token", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ requestId: analysis.requestId, formatId }),
+        // A hang fails the test instead of waiting for the test timeout.
+        signal: AbortSignal.timeout(15_000),
+      });
+    const listLinks = () => client.request("/api/streaming/tokens", { signal: AbortSignal.timeout(15_000) });
+
+    process.kill(redis.child.pid!, "SIGSTOP");
+    try {
+      for (const call of [createLink, listLinks]) {
+        const response = await call();
+        expect(response.status).toBe(503);
+        expect(await response.json()).toMatchObject({ error: { code: "service_unavailable" } });
+        expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+      }
+    } finally {
+      thaw();
+    }
+
+    const created = await waitFor(
+      async () => {
+        const response = await createLink();
+        return response.status === 201 ? response : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, message: "link creation did not recover" },
+    );
+    expect(created.status).toBe(201);
+    await waitFor(async () => (await listLinks()).status === 200, { timeoutMs: 30_000, intervalMs: 250 });
   });
 });

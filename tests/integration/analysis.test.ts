@@ -13,7 +13,7 @@ import type { AnalysisUpdate } from "../../app/lib/socket-events";
 import { waitForExit } from "../../scripts/lib/services";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
-import { startApp, type RunningApp } from "../support/app";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { Client, signedUpClient } from "../support/http";
 import { waitFor } from "../support/wait";
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
   fixtures = await ensureMediaFixtures();
   origin = await startOrigin(fixtures);
   app = await startApp({
-    env: { ALLOW_PRIVATE_NETWORKS: "true", ANALYSIS_TIMEOUT_SECONDS: "5", ANALYSIS_ATTEMPTS: "2", JOB_LOCK_SECONDS: "4" },
+    env: { ...egressAllow(origin), ANALYSIS_TIMEOUT_SECONDS: "5", ANALYSIS_ATTEMPTS: "2", JOB_LOCK_SECONDS: "4" },
   });
   sql = postgres(process.env.DATABASE_URL!, { max: 2 });
   alice = await signedUpClient(app.baseUrl, "alice");
@@ -247,7 +247,7 @@ describe("the analysis queue", () => {
     const ownRedis = process.env.REDIS_URL!.replace(/\/\d+$/, "/3");
     const queued = await startApp({
       worker: false,
-      env: { REDIS_URL: ownRedis, ALLOW_PRIVATE_NETWORKS: "true", ANALYSIS_CONCURRENCY: "1", ANALYSIS_CACHE_TTL_SECONDS: "0" },
+      env: { REDIS_URL: ownRedis, ...egressAllow(origin), ANALYSIS_CONCURRENCY: "1", ANALYSIS_CACHE_TTL_SECONDS: "0" },
     });
     try {
       const free = await signedUpClient(queued.baseUrl, "free");

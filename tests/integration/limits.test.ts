@@ -4,7 +4,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
-import { startApp, type RunningApp } from "../support/app";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { analyzed, createToken, plainFormat } from "../support/api";
 import { Client, signedUpClient } from "../support/http";
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
   app = await startApp({
     env: {
       REDIS_URL: redisUrl(),
-      ALLOW_PRIVATE_NETWORKS: "true",
+      ...egressAllow(origin),
       MAX_TOKENS_PER_USER: "3",
       MAX_TOKENS_PER_HOUR: "6",
       FREE_TIER_DAILY: "4",

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MetricsSnapshot, QueueReport } from "../../app/lib/monitoring";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
-import { startApp, type RunningApp } from "../support/app";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { analyzed, createToken, plainFormat } from "../support/api";
 import { Client, signedUpClient, uniqueEmail } from "../support/http";
 
@@ -46,7 +46,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
   app = await startApp({
     env: {
-      ALLOW_PRIVATE_NETWORKS: "true",
+      ...egressAllow(origin),
       // A Redis database of its own: the counters start from zero whatever ran before.
       REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/3"),
       ADMIN_EMAILS: ADMIN_EMAIL,

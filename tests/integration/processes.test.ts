@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { getFreePort, waitForExit } from "../../scripts/lib/services";
 import { ensureMediaFixtures } from "../fixtures/media";
 import { startOrigin } from "../fixtures/origin";
-import { startApp } from "../support/app";
+import { egressAllow, startApp } from "../support/app";
 import { Client, uniqueEmail } from "../support/http";
 
 const cleanups: Array<() => void> = [];
@@ -147,7 +147,7 @@ describe("npm start's supervisor", () => {
 
   it("passes the end-to-end smoke script (scripts/test-streaming.sh) against its own Postgres and Redis", async () => {
     const origin = await startOrigin(await ensureMediaFixtures());
-    const { supervisor, baseUrl } = await startSupervisor(undefined, { ALLOW_PRIVATE_NETWORKS: "true" });
+    const { supervisor, baseUrl } = await startSupervisor(undefined, egressAllow(origin));
     try {
       const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
         const script = spawn("bash", ["scripts/test-streaming.sh", baseUrl, origin.url("mp4")], { stdio: ["ignore", "pipe", "pipe"] });

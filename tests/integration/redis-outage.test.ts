@@ -15,7 +15,7 @@ import { startRedis } from "../../scripts/lib/services";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
 import { analyzed, plainFormat, type Analysis } from "../support/api";
-import { startApp, type RunningApp } from "../support/app";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { signedUpClient, type Client } from "../support/http";
 import { waitFor } from "../support/wait";
 
@@ -37,7 +37,7 @@ beforeAll(async () => {
   origin = await startOrigin(fixtures);
   redis = await startRedis(redisSettings);
   redisRunning = true;
-  app = await startApp({ env: { REDIS_URL: redis.url, ALLOW_PRIVATE_NETWORKS: "true", MAX_TOKENS_PER_USER: "50", FREE_TIER_DAILY: "100" } });
+  app = await startApp({ env: { REDIS_URL: redis.url, ...egressAllow(origin), MAX_TOKENS_PER_USER: "50", FREE_TIER_DAILY: "100" } });
   sql = postgres(process.env.DATABASE_URL!, { max: 1 });
   alice = await signedUpClient(app.baseUrl, "redis-down");
   analysis = await analyzed(alice, origin.url("m4a"));

@@ -9,7 +9,7 @@ import type { StreamEnd, StreamProgress } from "../../app/lib/socket-events";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
 import { analyzed, createToken, plainFormat } from "../support/api";
-import { startApp, type RunningApp } from "../support/app";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { Client, signedUpClient } from "../support/http";
 
 let fixtures: MediaFixtures;
@@ -22,7 +22,6 @@ const sockets: Socket[] = [];
 
 // Both nodes must sign sessions and links with the same secrets, as a real deployment's do.
 const shared = {
-  ALLOW_PRIVATE_NETWORKS: "true",
   SESSION_SECRET: randomBytes(24).toString("hex"),
   STREAM_TOKEN_SECRET: randomBytes(24).toString("hex"),
   REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/6"),
@@ -35,7 +34,8 @@ beforeAll(async () => {
   fixtures = await ensureMediaFixtures();
   origin = await startOrigin(fixtures, { throttleBytesPerSecond: 256 * 1024 });
   // A: web + worker 1. B: web only; worker 2 is started later, beside A's.
-  [webA, webB] = await Promise.all([startApp({ env: shared }), startApp({ env: shared, worker: false })]);
+  const env = { ...shared, ...egressAllow(origin) };
+  [webA, webB] = await Promise.all([startApp({ env }), startApp({ env, worker: false })]);
   alice = await signedUpClient(webA.baseUrl, "scale");
   // The same session cookie works on B: sessions live in Postgres, not in a process.
   aliceOnB = new Client(webB.baseUrl);

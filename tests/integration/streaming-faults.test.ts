@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
 import { analyzed, createToken, plainFormat } from "../support/api";
-import { startApp, type RunningApp } from "../support/app";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { signedUpClient, type Client } from "../support/http";
 import { waitFor } from "../support/wait";
 
@@ -35,7 +35,7 @@ beforeAll(async () => {
   origin = await startOrigin(fixtures);
   app = await startApp({
     env: {
-      ALLOW_PRIVATE_NETWORKS: "true",
+      ...egressAllow(origin),
       MAX_TOKENS_PER_USER: "50",
       MAX_TOKENS_PER_HOUR: "100",
       FREE_TIER_DAILY: "100",

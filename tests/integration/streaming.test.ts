@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StreamEnd, StreamProgress } from "../../app/lib/socket-events";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
-import { startApp, type RunningApp } from "../support/app";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { analyzed, createToken, plainFormat, type Analysis } from "../support/api";
 import { signedUpClient, type Client } from "../support/http";
 import { waitFor } from "../support/wait";
@@ -35,7 +35,7 @@ beforeAll(async () => {
   origin = await startOrigin(fixtures, { throttleBytesPerSecond: 128 * 1024 });
   app = await startApp({
     env: {
-      ALLOW_PRIVATE_NETWORKS: "true",
+      ...egressAllow(origin),
       MAX_TOKENS_PER_USER: "50",
       MAX_TOKENS_PER_HOUR: "100",
       FREE_TIER_DAILY: "100",

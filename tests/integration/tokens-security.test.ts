@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
 import { analyzed, createToken, plainFormat, type Analysis } from "../support/api";
-import { startApp, type RunningApp } from "../support/app";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { signedUpClient, type Client } from "../support/http";
 
 const secret = () => randomBytes(24).toString("hex");
@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 async function start(env: Record<string, string>, worker = false) {
-  const app = await startApp({ worker, env: { ALLOW_PRIVATE_NETWORKS: "true", MAX_TOKENS_PER_USER: "50", FREE_TIER_DAILY: "100", ...env } });
+  const app = await startApp({ worker, env: { ...egressAllow(origin), MAX_TOKENS_PER_USER: "50", FREE_TIER_DAILY: "100", ...env } });
   started.push(app);
   return app;
 }

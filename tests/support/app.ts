@@ -26,6 +26,14 @@ function spawnNode(entry: string, env: NodeJS.ProcessEnv, sink: string[]) {
   return child;
 }
 
+/**
+ * EGRESS_ALLOW for the test's own loopback servers: the app reaches exactly
+ * these, through the egress policy (not the blanket ALLOW_PRIVATE_NETWORKS).
+ */
+export function egressAllow(...servers: Array<{ baseUrl: string }>) {
+  return { EGRESS_ALLOW: servers.map(({ baseUrl }) => `127.0.0.1:${new URL(baseUrl).port}`).join(",") };
+}
+
 export async function startApp({ env = {}, worker = true }: { env?: Record<string, string>; worker?: boolean } = {}): Promise<RunningApp> {
   const port = await getFreePort();
   const secret = () => randomBytes(24).toString("hex");
