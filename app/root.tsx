@@ -6,7 +6,7 @@ import { SiteFooter } from "~/components/site-footer";
 import { SiteHeader } from "~/components/site-header";
 import { Toaster } from "~/components/toaster";
 import { useI18n } from "~/hooks/use-i18n";
-import { translate } from "~/lib/i18n";
+import { isLocale, translate, translator } from "~/lib/i18n";
 import { useNonce } from "~/lib/nonce";
 import { getUser } from "~/accounts/index.server";
 import { getPreferences, rethrowAsPageOutage, takeToast } from "~/web/index.server";
@@ -23,7 +23,11 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => {
 };
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const [user, preferences, { toast, clear }] = await Promise.all([getUser(request).catch(rethrowAsPageOutage), getPreferences(request), takeToast(request)]);
+  const [user, preferences, { toast, clear }] = await Promise.all([
+    getUser(request).catch((err: unknown) => rethrowAsPageOutage(err, request)),
+    getPreferences(request),
+    takeToast(request),
+  ]);
   return data(
     { user: user && { email: user.email, tier: user.tier, role: user.role }, ...preferences, toast },
     { headers: clear ? { "Set-Cookie": clear } : {} },
@@ -72,7 +76,10 @@ export default function App() {
 
 export function ErrorBoundary() {
   const error = useRouteError();
-  const { t } = useI18n();
+  const i18n = useI18n();
+  // Without the root loader's data (an outage), the error says the visitor's language itself.
+  const told = isRouteErrorResponse(error) ? (error.data as { locale?: unknown } | null)?.locale : undefined;
+  const t = isLocale(told) ? translator(told) : i18n.t;
   const status = isRouteErrorResponse(error) ? error.status : 500;
   const message =
     status === 404 ? t("error.notFound") : status === 403 ? t("error.forbidden") : status === 503 ? t("error.service_unavailable") : t("error.generic");

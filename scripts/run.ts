@@ -6,7 +6,9 @@
  * - Missing secrets are generated once and kept in .data/secrets.json.
  * - It runs the web server and a separate worker process, and on Ctrl-C or
  *   SIGTERM stops them in order (web and worker, then Redis, then Postgres),
- *   leaving no process behind. If either app process dies, everything stops.
+ *   leaving no process behind. A web or worker process that dies is started
+ *   again with back-off while the other keeps serving; a private Postgres or
+ *   Redis that dies is started again on the same port.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -39,8 +41,8 @@ const secrets = loadSecrets();
 env.SESSION_SECRET ||= secrets.sessionSecret;
 env.STREAM_TOKEN_SECRET ||= secrets.streamTokenSecret;
 
-const services: RunningService[] = [];
-const apps: ChildProcess[] = [];
+const services = new Map<string, RunningService>();
+const apps = new Map<string, ChildProcess>();
 let stopping = false;
 
 async function shutdown(code: number) {
@@ -49,12 +51,13 @@ async function shutdown(code: number) {
   // The web process lets running downloads finish for SHUTDOWN_GRACE_SECONDS before it closes.
   const appStopMs = (Number(env.SHUTDOWN_GRACE_SECONDS ?? 30) + 20) * 1000;
   const hardStop = setTimeout(() => {
-    for (const child of [...apps, ...services.map((s) => s.child)]) child.kill("SIGKILL");
+    for (const child of [...apps.values(), ...[...services.values()].map((s) => s.child)]) child.kill("SIGKILL");
     process.exit(code || 1);
   }, appStopMs + 10_000);
   hardStop.unref();
-  await Promise.all(apps.map((child) => stopChild(child, "SIGTERM", appStopMs)));
-  for (const service of [...services].reverse()) await service.stop();
+  await Promise.all([...apps.values()].map((child) => stopChild(child, "SIGTERM", appStopMs)));
+  // Redis before Postgres: the reverse of the start order.
+  for (const service of [...services.values()].reverse()) await service.stop();
   say("stopped");
   process.exit(code);
 }
@@ -66,6 +69,19 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   });
 }
 
+/**
+ * Restart back-off per name: 1 s, doubling to 30 s while the process keeps
+ * dying young; a process that ran for a minute starts over at 1 s.
+ */
+const backoff = new Map<string, { delayMs: number; startedAt: number }>();
+function nextDelay(name: string) {
+  const previous = backoff.get(name);
+  const delayMs = !previous || Date.now() - previous.startedAt > 60_000 ? 1_000 : Math.min(previous.delayMs * 2, 30_000);
+  backoff.set(name, { delayMs, startedAt: Date.now() + delayMs });
+  return delayMs;
+}
+
+/** Web and worker: restarted with back-off when they die, while the others keep serving. */
 function startApp(name: string, command: string, args: string[]) {
   // Own process group: the terminal's Ctrl-C reaches only this supervisor,
   // which then stops everything in order. pdeathsig covers a killed supervisor.
@@ -75,26 +91,54 @@ function startApp(name: string, command: string, args: string[]) {
     stdio: "inherit",
     detached: true,
   });
+  backoff.set(name, { delayMs: backoff.get(name)?.delayMs ?? 1_000, startedAt: Date.now() });
   child.on("exit", (code, signal) => {
     if (stopping) return;
-    say(`${name} exited (${signal ?? code}); stopping everything`);
-    void shutdown(code || 1);
+    const delayMs = nextDelay(name);
+    say(`${name} exited (${signal ?? code}); restarting in ${delayMs / 1000} s`);
+    setTimeout(() => {
+      if (!stopping) startApp(name, command, args);
+    }, delayMs);
   });
-  apps.push(child);
+  apps.set(name, child);
+}
+
+/** The private Postgres and Redis: watched, and started again on the same port when they die. */
+async function startService(
+  name: string,
+  start: (port?: number) => Promise<RunningService & { port: number }>,
+  port?: number,
+): Promise<RunningService & { port: number }> {
+  const service = await start(port);
+  services.set(name, service);
+  service.child.on("exit", (code, signal) => {
+    if (stopping) return;
+    const delayMs = nextDelay(name);
+    say(`${name} exited (${signal ?? code}); restarting in ${delayMs / 1000} s`);
+    setTimeout(() => {
+      if (stopping) return;
+      startService(name, start, service.port).catch((err: unknown) => {
+        console.error(`[start] ${name} could not be restarted: ${err instanceof Error ? err.message : String(err)}`);
+        void shutdown(1);
+      });
+    }, delayMs);
+  });
+  return service;
 }
 
 try {
   if (!env.DATABASE_URL) {
     const pgDir = resolvePostgresDir(path.join(dataDir, "postgres"));
     say(`starting private Postgres in ${pgDir}`);
-    const pg = await startPostgres({ dataDir: pgDir, logFile: path.join(dataDir, "logs", "postgres.log"), password: secrets.postgresPassword });
-    services.push(pg);
+    const logFile = path.join(dataDir, "logs", "postgres.log");
+    const pg = await startService("postgres", (port) => startPostgres({ dataDir: pgDir, logFile, password: secrets.postgresPassword, port }));
     env.DATABASE_URL = pg.url;
   }
   if (!env.REDIS_URL && !env.REDIS_HOST) {
-    say(`starting private Redis in ${path.join(dataDir, "redis")}`);
-    const redis = await startRedis({ dataDir: path.join(dataDir, "redis"), logFile: path.join(dataDir, "logs", "redis.log"), password: secrets.redisPassword });
-    services.push(redis);
+    const redisDir = path.join(dataDir, "redis");
+    say(`starting private Redis in ${redisDir} (append-only file: queued jobs survive a crash)`);
+    const logFile = path.join(dataDir, "logs", "redis.log");
+    const redis = await startService("redis", (port) => startRedis({ dataDir: redisDir, logFile, password: secrets.redisPassword, port }));
     env.REDIS_URL = redis.url;
   }
 } catch (err) {

@@ -44,6 +44,8 @@ function toRequest(req: ExpressRequest, res: ExpressResponse): Request {
 async function send(res: ExpressResponse, response: Response) {
   res.statusMessage = response.statusText;
   res.status(response.status);
+  // A 503 page rendered from a thrown response loses that response's headers: every 503 says when to retry.
+  if (response.status === 503 && !response.headers.has("Retry-After")) res.set({ "Retry-After": "5", "Cache-Control": "no-store" });
   for (const [key, value] of response.headers) {
     if (key !== "set-cookie") res.append(key, value);
   }

@@ -1,4 +1,5 @@
 import { AppError, type ErrorKind, isOutage, logger } from "~/platform/index.server";
+import { getPreferences } from "./preferences.server";
 
 /**
  * The route edge of the JSON API. Capabilities throw AppErrors in domain
@@ -48,12 +49,15 @@ export async function apiRoute(handler: () => Promise<Response>): Promise<Respon
  * For page loaders and actions: an outage (Postgres or Redis unreachable)
  * becomes a 503 error page with Retry-After, anything else is rethrown.
  */
-export function rethrowAsPageOutage(err: unknown): never {
-  if (isOutage(err)) {
-    logger.warn({ err }, "a dependency is unavailable");
-    throw new Response("service_unavailable", { status: 503, headers: { "Retry-After": "5", "Cache-Control": "no-store" } });
-  }
-  throw err;
+export async function rethrowAsPageOutage(err: unknown, request: Request): Promise<never> {
+  if (!isOutage(err)) throw err;
+  logger.warn({ err }, "a dependency is unavailable");
+  // The error page renders without the root loader's data: it is told the visitor's language here.
+  const { locale } = await getPreferences(request);
+  throw new Response(JSON.stringify({ code: "service_unavailable", locale }), {
+    status: 503,
+    headers: { "Content-Type": "application/json", "Retry-After": "5", "Cache-Control": "no-store" },
+  });
 }
 
 /** A 405 in the API's error shape, naming the method to use. */

@@ -15,6 +15,7 @@ import { ensureMediaFixtures } from "../fixtures/media";
 import { startOrigin } from "../fixtures/origin";
 import { egressAllow, startApp } from "../support/app";
 import { Client, uniqueEmail } from "../support/http";
+import { waitFor } from "../support/wait";
 
 const cleanups: Array<() => void> = [];
 afterAll(() => cleanups.forEach((fn) => fn()));
@@ -162,6 +163,35 @@ describe("npm start's supervisor", () => {
       supervisor.kill("SIGINT");
       await waitForExit(supervisor, 30_000);
       await origin.close();
+    }
+  });
+
+  it("restarts a worker and a private Redis killed outright, while the site keeps serving", async () => {
+    const { supervisor, baseUrl, logs } = await startSupervisor();
+    const pidOf = (needle: string) => descendants(supervisor.pid!).find((pid) => commandOf(pid).includes(needle));
+    try {
+      const worker = pidOf("build/worker.js")!;
+      process.kill(worker, "SIGKILL");
+      expect((await fetch(`${baseUrl}/login`)).status).toBe(200);
+      await waitFor(() => (pidOf("build/worker.js") ?? worker) !== worker, { timeoutMs: 30_000, message: "a new worker process" });
+      await waitFor(() => logs.join("").split("worker ready").length > 2, { timeoutMs: 30_000, message: "the new worker to be ready" });
+
+      const redis = pidOf("redis-server")!;
+      process.kill(redis, "SIGKILL");
+      await waitFor(() => (pidOf("redis-server") ?? redis) !== redis, { timeoutMs: 30_000, message: "a new Redis" });
+      await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).status === 200, { timeoutMs: 30_000, message: "readiness to return" });
+      // Sessions need Postgres and sign-up limits need Redis: both work again.
+      const client = new Client(baseUrl);
+      const email = uniqueEmail("restarted");
+      await waitFor(async () => (await client.post("/signup", { email, password: "long enough pw", confirmPassword: "long enough pw" })).status === 302, {
+        timeoutMs: 30_000,
+        message: "sign-up after the restarts",
+      });
+      expect(logs.join("")).toMatch(/worker exited \(SIGKILL\); restarting/);
+      expect(logs.join("")).toMatch(/redis exited \(SIGKILL\); restarting/);
+    } finally {
+      supervisor.kill("SIGINT");
+      await waitForExit(supervisor, 60_000);
     }
   });
 
