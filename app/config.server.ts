@@ -70,6 +70,8 @@ const schema = z
 
     STREAM_TOKEN_EXPIRES_MINUTES: int(30, 1, 24 * 60),
     MAX_CONCURRENT_STREAMS: int(3, 1),
+    /** A stream's claim on its slot lapses this long after its process stops renewing it (a crash). */
+    STREAM_SLOT_TTL_SECONDS: int(60, 1, 3600),
     MAX_TOKENS_PER_USER: int(5, 1),
     MAX_TOKENS_PER_HOUR: int(20, 1),
     STREAM_BUFFER_SIZE: int(65536, 1024, 64 * 1024 * 1024),

@@ -7,8 +7,9 @@ import { redis } from "~/platform/index.server";
  * by when their claim lapses. A running stream renews its claim; one whose
  * process died simply lapses, so a crash never leaks a slot for long.
  */
-const SLOT_TTL_MS = 60_000;
-export const SLOT_RENEW_MS = 20_000;
+const SLOT_TTL_MS = config.STREAM_SLOT_TTL_SECONDS * 1000;
+/** Three renewals per lifetime: a claim survives two missed ones (a busy event loop, a Redis blip). */
+export const SLOT_RENEW_MS = SLOT_TTL_MS / 3;
 
 const CLAIM = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])

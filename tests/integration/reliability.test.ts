@@ -3,9 +3,7 @@
  * stall limit is 2 s here and the user has one stream slot, so a slot that is
  * not given back shows at once as a refused next download.
  */
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { promisify } from "node:util";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForExit } from "../../scripts/lib/services";
@@ -14,9 +12,9 @@ import { startOrigin, type Origin, type SwitchableMedia } from "../fixtures/orig
 import { analyzed, createToken, plainFormat } from "../support/api";
 import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { signedUpClient, type Client } from "../support/http";
+import { curl } from "../support/curl";
 import { waitFor } from "../support/wait";
 
-const run = promisify(execFile);
 const MiB = 1024 * 1024;
 
 let origin: Origin;
@@ -33,6 +31,8 @@ beforeAll(async () => {
     FREE_TIER_DAILY: "100",
     MAX_CONCURRENT_STREAMS: "1",
     STREAM_STALL_SECONDS: "2",
+    // Claims lapse after 2 s without renewal: the tests outlast several lifetimes of a claim.
+    STREAM_SLOT_TTL_SECONDS: "2",
     SHUTDOWN_GRACE_SECONDS: "2",
     // The same name across restarts: the new process clears what the old one left.
     INSTANCE_NAME: `reliability-${process.pid}`,
@@ -52,15 +52,11 @@ afterAll(async () => {
   await sql?.end();
 });
 
-/** curl's exit code, and its `-w` output: HTTP status and bytes received. */
-async function curl(args: string[]) {
-  try {
-    const { stdout } = await run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}", ...args]);
-    return { exit: 0, status: Number(stdout.split(" ")[0]), bytes: Number(stdout.split(" ")[1]) };
-  } catch (err) {
-    const e = err as { code: number; stdout: string };
-    return { exit: e.code, status: Number(e.stdout.split(" ")[0]), bytes: Number(e.stdout.split(" ")[1]) };
-  }
+/** curl's exit code, and its status and bytes received (the body goes to /dev/null). */
+async function transfer(args: string[]) {
+  const { exit, out } = await curl(["-o", "/dev/null", ...args]);
+  const [status, bytes] = out.split(" ").map(Number);
+  return { exit, status, bytes };
 }
 
 async function linkFor(client: Client, media: SwitchableMedia) {
@@ -72,7 +68,7 @@ async function linkFor(client: Client, media: SwitchableMedia) {
 
 /** The next download on the user's only slot: it must not be refused for a slot nobody uses. */
 async function slotIsFree(url: string) {
-  const next = await curl(["-r", "0-999", url]);
+  const next = await transfer(["-r", "0-999", url]);
   expect(next.status).not.toBe(429);
   return next;
 }
@@ -84,7 +80,7 @@ describe("timeouts that understand backpressure", () => {
     const link = await linkFor(client, media);
     media.set({ kind: "generate", bytes: 512 * MiB });
     // 100 kB/s for 7 s, far past the 2 s stall limit: the client, not the server, ends it (exit 28).
-    const slow = await curl(["--limit-rate", "100k", "-m", "7", link.url()]);
+    const slow = await transfer(["--limit-rate", "100k", "-m", "7", link.url()]);
     expect(slow.exit).toBe(28);
     expect(slow.status).toBe(200);
     expect(slow.bytes).toBeGreaterThan(400_000);
@@ -96,13 +92,33 @@ describe("timeouts that understand backpressure", () => {
     const link = await linkFor(client, media);
     media.set({ kind: "stall", afterBytes: 100_000 });
     // The -m bound only keeps a broken stall detector from hanging the test.
-    const stalled = await curl(["-m", "30", link.url()]);
+    const stalled = await transfer(["-m", "30", link.url()]);
     expect(stalled.exit).toBe(18);
     expect(stalled.bytes).toBeLessThanOrEqual(100_000);
     media.set({ kind: "serve" });
-    await waitFor(async () => (await curl(["-r", "0-999", link.url()])).status === 206, { timeoutMs: 10_000, message: "the slot to come back" });
+    await waitFor(async () => (await transfer(["-r", "0-999", link.url()])).status === 206, { timeoutMs: 10_000, message: "the slot to come back" });
     const [row] = await sql`select stream_count from stream_tokens where id = ${link.tokenId}`;
     expect(row.stream_count).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("the concurrent-stream limit", () => {
+  it("still holds for a download running far longer than a slot's lifetime", async () => {
+    const client = await signedUpClient(app.baseUrl, "long");
+    const media = origin.switchable("mp4");
+    const link = await linkFor(client, media);
+    const other = await linkFor(client, origin.switchable("webm"));
+    media.set({ kind: "generate", bytes: 512 * MiB });
+    const started = Date.now();
+    const running = transfer(["--limit-rate", "100k", "-m", "12", link.url()]);
+    await waitFor(() => media.bytesSent > 0, { timeoutMs: 10_000, message: "the download to start" });
+    // Past three lifetimes of a claim (6 s), the running download still holds the user's only slot.
+    await waitFor(() => Date.now() - started > 7_000, { timeoutMs: 10_000, intervalMs: 250 });
+    const refused = await transfer(["-r", "0-999", other.url()]);
+    expect(refused.status).toBe(429);
+    const ended = await running;
+    expect(ended.exit).toBe(28);
+    expect(ended.status).toBe(200);
   });
 });
 
@@ -112,7 +128,7 @@ describe("restarts lose nothing", () => {
     const media = origin.switchable("mp4");
     const link = await linkFor(client, media);
     media.set({ kind: "generate", bytes: 512 * MiB });
-    const download = curl(["--limit-rate", "500k", "-m", "60", link.url()]);
+    const download = transfer(["--limit-rate", "500k", "-m", "60", link.url()]);
     // The download is running: stop the web process the way an orchestrator does.
     await waitFor(() => media.bytesSent > 0, { timeoutMs: 10_000, message: "the download to start" });
     app.web.kill("SIGTERM");
@@ -136,7 +152,7 @@ describe("restarts lose nothing", () => {
     const media = origin.switchable("mp4");
     const link = await linkFor(client, media);
     media.set({ kind: "generate", bytes: 512 * MiB });
-    const download = curl(["--limit-rate", "500k", "-m", "60", link.url()]);
+    const download = transfer(["--limit-rate", "500k", "-m", "60", link.url()]);
     await waitFor(() => media.bytesSent > 0, { timeoutMs: 10_000, message: "the download to start" });
     app.web.kill("SIGKILL");
     await download;

@@ -4,14 +4,12 @@
  * that stops reading. Each test asserts what the downloading user sees, and
  * that the user's only stream slot (MAX_CONCURRENT_STREAMS=1) comes back.
  */
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import http, { type ClientRequest, type IncomingMessage } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
@@ -19,9 +17,9 @@ import { startOrigin, type Origin } from "../fixtures/origin";
 import { analyzed, createToken, plainFormat } from "../support/api";
 import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { signedUpClient, type Client } from "../support/http";
+import { curl } from "../support/curl";
 import { waitFor } from "../support/wait";
 
-const run = promisify(execFile);
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 const tmp = mkdtempSync(path.join(os.tmpdir(), "tvn-faults-"));
 
@@ -51,17 +49,6 @@ afterAll(async () => {
   await origin?.close();
   await sql?.end();
 });
-
-/** curl's exit code, HTTP status and body size (`-w "%{http_code} %{size_download}"`). */
-async function curl(args: string[]) {
-  try {
-    const { stdout } = await run("curl", ["-s", "-w", "%{http_code} %{size_download}", ...args]);
-    return { exit: 0, out: stdout };
-  } catch (err) {
-    const e = err as { code: number; stdout: string };
-    return { exit: e.code, out: e.stdout };
-  }
-}
 
 /**
  * The user's next download, retried only while it is refused for want of a

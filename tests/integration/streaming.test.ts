@@ -19,6 +19,7 @@ import { startOrigin, type Origin } from "../fixtures/origin";
 import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { analyzed, createToken, plainFormat, type Analysis } from "../support/api";
 import { signedUpClient, type Client } from "../support/http";
+import { curl } from "../support/curl";
 import { waitFor } from "../support/wait";
 
 const run = promisify(execFile);
@@ -50,16 +51,6 @@ afterAll(async () => {
   await origin?.close();
   await sql?.end();
 });
-
-async function curl(args: string[]) {
-  try {
-    const { stdout } = await run("curl", ["-s", "-w", "%{http_code} %{size_download}", ...args], { maxBuffer: 64 * 1024 * 1024 });
-    return { exit: 0, out: stdout };
-  } catch (err) {
-    const e = err as { code: number; stdout: string };
-    return { exit: e.code, out: e.stdout };
-  }
-}
 
 async function probeDuration(file: string) {
   const { stdout } = await run("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file]);
