@@ -239,6 +239,9 @@ export async function startRedis({
       "",
       "--appendonly",
       ephemeral ? "no" : "yes",
+      // Every write reaches the disk before Redis answers: a job queued just before a crash survives it.
+      "--appendfsync",
+      "always",
       // BullMQ needs keys to stay: never evict.
       "--maxmemory-policy",
       "noeviction",

@@ -166,8 +166,9 @@ describe("npm start's supervisor", () => {
     }
   });
 
-  it("restarts a worker and a private Redis killed outright, while the site keeps serving", async () => {
-    const { supervisor, baseUrl, logs } = await startSupervisor();
+  it("restarts a worker and a private Redis killed outright, while the site keeps serving and a queued analysis completes", async () => {
+    const origin = await startOrigin(await ensureMediaFixtures());
+    const { supervisor, baseUrl, logs } = await startSupervisor(undefined, { ...egressAllow(origin), JOB_LOCK_SECONDS: "4" });
     const pidOf = (needle: string) => descendants(supervisor.pid!).find((pid) => commandOf(pid).includes(needle));
     try {
       const worker = pidOf("build/worker.js")!;
@@ -176,22 +177,41 @@ describe("npm start's supervisor", () => {
       await waitFor(() => (pidOf("build/worker.js") ?? worker) !== worker, { timeoutMs: 30_000, message: "a new worker process" });
       await waitFor(() => logs.join("").split("worker ready").length > 2, { timeoutMs: 30_000, message: "the new worker to be ready" });
 
+      // An analysis is queued (its page answers slowly), then Redis dies under it.
+      const client = new Client(baseUrl);
+      const email = uniqueEmail("restarted");
+      expect((await client.post("/signup", { email, password: "long enough pw", confirmPassword: "long enough pw" })).status).toBe(302);
+      const submitted = await client.request("/api/streaming/analyze", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ url: origin.delayedPageUrl("video", 3_000) }),
+      });
+      expect(submitted.status).toBe(202);
+      const { requestId } = (await submitted.json()) as { requestId: string };
+
       const redis = pidOf("redis-server")!;
       process.kill(redis, "SIGKILL");
       await waitFor(() => (pidOf("redis-server") ?? redis) !== redis, { timeoutMs: 30_000, message: "a new Redis" });
       await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).status === 200, { timeoutMs: 30_000, message: "readiness to return" });
-      // Sessions need Postgres and sign-up limits need Redis: both work again.
-      const client = new Client(baseUrl);
-      const email = uniqueEmail("restarted");
-      await waitFor(async () => (await client.post("/signup", { email, password: "long enough pw", confirmPassword: "long enough pw" })).status === 302, {
+      // The analysis queued before the crash completes, and sign-in (Postgres + Redis limits) works again.
+      await waitFor(
+        async () => {
+          const view = (await (await client.request(`/api/streaming/analyze/${requestId}`)).json()) as { status?: string };
+          return view.status === "completed";
+        },
+        { timeoutMs: 60_000, intervalMs: 500, message: "the analysis queued before Redis died to complete" },
+      );
+      const again = new Client(baseUrl);
+      await waitFor(async () => (await again.post("/login", { email, password: "long enough pw" })).status === 302, {
         timeoutMs: 30_000,
-        message: "sign-up after the restarts",
+        message: "sign-in after the restarts",
       });
       expect(logs.join("")).toMatch(/worker exited \(SIGKILL\); restarting/);
       expect(logs.join("")).toMatch(/redis exited \(SIGKILL\); restarting/);
     } finally {
       supervisor.kill("SIGINT");
       await waitForExit(supervisor, 60_000);
+      await origin.close();
     }
   });
 
