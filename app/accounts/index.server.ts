@@ -16,5 +16,5 @@ export {
   requireAdmin,
   requireUser,
 } from "./session.server";
-export { createUser, emailsByIds, EmailTakenError, normaliseEmail, type PublicUser, setUserTier, verifyLogin } from "./users.server";
+export { emailsByIds, type PublicUser, setUserTier } from "./users.server";
 export type { User } from "./tables";

@@ -14,7 +14,7 @@ export const publicUserColumns = {
   createdAt: users.createdAt,
 };
 
-export function normaliseEmail(email: string) {
+function normaliseEmail(email: string) {
   return email.trim().toLowerCase();
 }
 

@@ -4,7 +4,7 @@
  * with progress, slots and revocation across processes.
  */
 export { subscribeToStreamAborts } from "./aborts.server";
-export { type ActiveStreamEntry, listActiveStreams } from "./active-streams.server";
+export { listActiveStreams } from "./active-streams.server";
 export { byPrefix, recentStreamFailures, streamCounters, tokenCounters } from "./counters.server";
 export { dailyQuota } from "./limits.server";
 export { refusedDownload } from "./responses.server";

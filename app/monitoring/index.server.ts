@@ -4,8 +4,8 @@
  * dashboard and its admin actions, alerts, and the maintenance jobs the
  * workers run. It reads every other capability through its face; none reads it.
  */
-export { runAdminAction, dashboardData, dashboardLive, type AdminActionResult } from "./dashboard.server";
-export { checkHealth, checkReadiness, type HealthReport } from "./health.server";
+export { runAdminAction, dashboardData, dashboardLive } from "./dashboard.server";
+export { checkHealth, checkReadiness } from "./health.server";
 export { runAllCleanups, runMaintenanceJob } from "./maintenance.server";
 export { MAINTENANCE_QUEUE, maintenanceJobs, maintenanceQueue, type MaintenanceJobName } from "./maintenance-queue.server";
 export { startProcessStatsPublisher } from "./process-stats.server";

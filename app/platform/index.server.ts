@@ -3,8 +3,8 @@
  * connections, rate limiters, BullMQ producers, the process' metric registry
  * and the domain error base. It knows no capability.
  */
-export { AppError, isOutage, UnavailableError, type ErrorDetails, type ErrorKind } from "./errors";
-export { consume, createLimiter, limitHeaders, type Limiter, type LimitOutcome } from "./limits.server";
+export { AppError, isOutage, UnavailableError, type ErrorKind } from "./errors";
+export { consume, createLimiter, limitHeaders, type LimitOutcome } from "./limits.server";
 export { logger } from "./logger.server";
 export { processIdentity, processRegistry } from "./metrics.server";
 export { createProducer } from "./queues.server";

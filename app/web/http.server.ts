@@ -24,11 +24,11 @@ const STATUS: Record<ErrorKind, number> = {
 
 export const statusOf = (err: AppError) => STATUS[err.kind];
 
-export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}) {
   return Response.json({ error: { code, message } }, { status, headers: { "Cache-Control": "no-store", ...headers } });
 }
 
-export const appErrorResponse = (err: AppError) => errorResponse(statusOf(err), err.code, err.message, err.headers);
+const appErrorResponse = (err: AppError) => errorResponse(statusOf(err), err.code, err.message, err.headers);
 
 /** Runs an API handler; an AppError becomes its status, anything else a logged 500 — never an HTML page. */
 export async function apiRoute(handler: () => Promise<Response>): Promise<Response> {

@@ -5,19 +5,8 @@
  * per-address API budget. It knows no capability.
  */
 export { consumeApiRequest } from "./api-limit.server";
-export {
-  apiRoute,
-  formText,
-  isCrossSite,
-  rethrowAsPageOutage,
-  appErrorResponse,
-  assertMethod,
-  errorResponse,
-  methodNotAllowed,
-  readBody,
-  statusOf,
-} from "./http.server";
+export { apiRoute, formText, isCrossSite, rethrowAsPageOutage, assertMethod, methodNotAllowed, readBody, statusOf } from "./http.server";
 export { requestTranslator } from "./messages.server";
 export { nodeBodyOf, responseFromNodeStream } from "./node-body.server";
-export { getPreferences, preferenceCookies, THEMES, type Theme } from "./preferences.server";
-export { redirectWithToast, takeToast, toastCookieHeader, type Toast } from "./toast.server";
+export { getPreferences, preferenceCookies, type Theme } from "./preferences.server";
+export { redirectWithToast, takeToast, type Toast } from "./toast.server";

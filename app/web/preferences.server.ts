@@ -5,7 +5,7 @@ import { isLocale, negotiateLocale, type Locale } from "~/lib/i18n";
  * The visitor's language and theme: a cookie each once chosen (a year),
  * otherwise the browser's Accept-Language and the system's colour scheme.
  */
-export const THEMES = ["system", "light", "dark"] as const;
+const THEMES = ["system", "light", "dark"] as const;
 export type Theme = (typeof THEMES)[number];
 const isTheme = (value: unknown): value is Theme => THEMES.includes(value as Theme);
 

@@ -10,7 +10,7 @@ export type Toast = { kind: "success" | "error" | "info"; key: MessageKey; param
 
 const toastCookie = createCookie("tvn_toast", { path: "/", sameSite: "lax", httpOnly: true, maxAge: 60, secrets: config.SESSION_SECRET });
 
-export async function toastCookieHeader(toast: Toast, secure: boolean) {
+async function toastCookieHeader(toast: Toast, secure: boolean) {
   return toastCookie.serialize(toast, { secure });
 }
 
