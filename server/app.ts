@@ -84,6 +84,14 @@ function securityHeaders(mode: string): RequestHandler[] {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** The API's error shape, for refusals made here before Remix runs. */
+function refuse(res: express.Response, status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  res
+    .status(status)
+    .set({ ...headers, "Cache-Control": "no-store" })
+    .json({ error: { code, message } });
+}
+
 /** State-changing requests from another site (forms, fetches, /logout) get 403 before anything runs. */
 const sameSiteOnly: RequestHandler = (req, res, next) => {
   if (SAFE_METHODS.has(req.method)) return next();
@@ -94,10 +102,7 @@ const sameSiteOnly: RequestHandler = (req, res, next) => {
     authorization: req.get("Authorization"),
   });
   if (!crossSite) return next();
-  res
-    .status(403)
-    .set("Cache-Control", "no-store")
-    .json({ error: { code: "cross_site", message: "Requests from other sites cannot change anything here." } });
+  refuse(res, 403, "cross_site", "Requests from other sites cannot change anything here.");
 };
 
 /**
@@ -114,18 +119,8 @@ const boundedBody: RequestHandler = (req, res, next) => {
 
 /** The body limit's refusal (and any other body error) in the API's error shape. */
 const bodyErrors: express.ErrorRequestHandler = (err: { type?: string; status?: number }, req, res, next) => {
-  if (err.type === "entity.too.large") {
-    res.set({ Connection: "close", "Cache-Control": "no-store" });
-    res.status(413).json({ error: { code: "payload_too_large", message: "The request body is too large." } });
-    return;
-  }
-  if (err.status && err.status < 500) {
-    res
-      .status(err.status)
-      .set("Cache-Control", "no-store")
-      .json({ error: { code: "invalid_body", message: "The request body could not be read." } });
-    return;
-  }
+  if (err.type === "entity.too.large") return refuse(res, 413, "payload_too_large", "The request body is too large.", { Connection: "close" });
+  if (err.status && err.status < 500) return refuse(res, err.status, "invalid_body", "The request body could not be read.");
   next(err);
 };
 
@@ -133,15 +128,11 @@ const bodyErrors: express.ErrorRequestHandler = (err: { type?: string; status?: 
 const apiBudget: RequestHandler = (req, res, next) => {
   consumeApiRequest(req.ip ?? "unknown").then((outcome) => {
     if (outcome.allowed) return next();
-    const limited = outcome.reason === "limited";
-    res
-      .status(limited ? 429 : 503)
-      .set({ ...limitHeaders(outcome), "Cache-Control": "no-store" })
-      .json({
-        error: limited
-          ? { code: "rate_limited", message: "Too many requests from your address. Slow down and try again shortly." }
-          : { code: "service_unavailable", message: "Request limits cannot be checked right now. Please try again shortly." },
-      });
+    if (outcome.reason === "limited") {
+      refuse(res, 429, "rate_limited", "Too many requests from your address. Slow down and try again shortly.", limitHeaders(outcome));
+    } else {
+      refuse(res, 503, "service_unavailable", "Request limits cannot be checked right now. Please try again shortly.", limitHeaders(outcome));
+    }
   }, next);
 };
 

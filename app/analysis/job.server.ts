@@ -34,31 +34,39 @@ async function reportStage(job: Job<AnalysisJob>, stage: AnalysisStage, percent:
  * page itself, before anything (ffprobe included) reads them. Returns the
  * info without refused formats, and the first refusal to explain an empty result.
  */
+/** What the egress check of a URL depends on: scheme, whether it carries credentials, host and port. */
+function originKey(url: string) {
+  if (!URL.canParse(url)) return url;
+  const { protocol, username, password, host } = new URL(url);
+  return `${protocol}//${username || password ? "@" : ""}${host}`;
+}
+
 async function dropBlockedFormats(info: YtDlpInfo): Promise<{ info: YtDlpInfo; refusal: EgressBlockedError | null }> {
-  const verdicts = new Map<string, Promise<EgressBlockedError | null>>();
-  const check = (url: string) => {
-    let verdict = verdicts.get(url);
+  // One check per origin (scheme, credentials, host and port decide it), not per format URL.
+  const verdicts = new Map<string, Promise<EgressBlockedError | "unresolvable" | null>>();
+  const verdictFor = (url: string) => {
+    const key = originKey(url);
+    let verdict = verdicts.get(key);
     if (!verdict) {
       verdict = assertEgressAllowed(url).then(
         () => null,
         (err: unknown) => {
           if (err instanceof EgressBlockedError) return err;
           logger.info({ err }, "a format's host does not resolve; dropped");
-          return new EgressBlockedError("", "invalid_url");
+          return "unresolvable" as const;
         },
       );
-      verdicts.set(url, verdict);
+      verdicts.set(key, verdict);
     }
     return verdict;
   };
-  const allowed = async (url: string | undefined) => !url || (await check(url)) === null;
+  const allowed = async (url: string | undefined) => !url || (await verdictFor(url)) === null;
   const formats = info.formats ?? [];
-  const keep = await Promise.all(formats.map((f) => allowed(f.url)));
-  const urlAllowed = await allowed(info.url);
+  const [keep, urlAllowed] = await Promise.all([Promise.all(formats.map((f) => allowed(f.url))), allowed(info.url)]);
   const refusals = await Promise.all(verdicts.values());
   return {
     info: { ...info, formats: formats.filter((_, index) => keep[index]), url: urlAllowed ? info.url : undefined },
-    refusal: refusals.find((r) => r !== null && r.reason !== "invalid_url") ?? null,
+    refusal: refusals.find((r): r is EgressBlockedError => r instanceof EgressBlockedError) ?? null,
   };
 }
 

@@ -73,12 +73,12 @@ export async function openStream({
   clientIp: string;
   emit: EmitToUser;
 }): Promise<Response> {
+  if (draining) throw new UnavailableError("service_unavailable", "This server is restarting. Please try again in a few seconds.");
   const row = await verifyStreamToken(token, { ip: clientIp, userAgent: request.headers.get("User-Agent") });
   const analysis = await getAnalysisRecord(row.analysisId);
   const format = analysis?.result?.formats.find((f) => f.id === row.formatId);
   if (!analysis || !format) throw new AppError("gone", "format_gone", "The analysis behind this link no longer exists.");
 
-  if (draining) throw new UnavailableError("service_unavailable", "This server is restarting. Please try again in a few seconds.");
   const streamId = `${instanceSlotPrefix}${row.id}:${crypto.randomUUID()}`;
   const claimed = await claimStreamSlot(row.userId, streamId).catch((err: unknown) => {
     throw new UnavailableError("service_unavailable", "Download limits cannot be checked right now. Please try again shortly.", { cause: err });
