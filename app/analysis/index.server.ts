@@ -19,4 +19,5 @@ export {
   toView,
 } from "./requests.server";
 export { fetchVideoInfo } from "./ytdlp.server";
+export { updateInstalledYtDlp, ytDlpCommand, ytDlpStatus } from "./ytdlp-binary.server";
 export type { AnalysisRequest } from "./tables";

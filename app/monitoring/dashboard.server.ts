@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { emailsByIds, setUserTier } from "~/accounts/index.server";
-import { recentAnalysisFailures } from "~/analysis/index.server";
+import { recentAnalysisFailures, ytDlpStatus } from "~/analysis/index.server";
 import { listActiveStreams, recentStreamFailures, revokeAnyStreamToken } from "~/downloads/index.server";
 import { isMessageKey, type MessageKey } from "~/lib/i18n";
 import { seriesFromSamples, type DashboardData, type DashboardLive, type RecentFailure } from "~/lib/monitoring";
-import { AppError } from "~/platform/index.server";
+import { AppError, logger } from "~/platform/index.server";
 import { statusOf } from "~/web/index.server";
 import { activeAlerts, recentAlertEvents } from "./alerts.server";
 import { samplesSince } from "./maintenance.server";
@@ -28,12 +28,16 @@ async function recentFailures(): Promise<RecentFailure[]> {
 /** What the dashboard's socket pushes every couple of seconds: everything but the chart history. */
 export async function dashboardLive(): Promise<DashboardLive> {
   const queues = await queueReports();
-  const [snapshot, streams, failures, alerts, alertEvents] = await Promise.all([
+  const [snapshot, streams, failures, alerts, alertEvents, ytDlp] = await Promise.all([
     metricsSnapshot(queues),
     listActiveStreams(),
     recentFailures(),
     activeAlerts(),
     recentAlertEvents(),
+    ytDlpStatus().catch((err: unknown) => {
+      logger.warn({ err }, "could not run yt-dlp for the dashboard");
+      return null;
+    }),
   ]);
   const emails = await emailsByIds([...new Set(streams.map((s) => s.userId))]);
   return {
@@ -43,6 +47,7 @@ export async function dashboardLive(): Promise<DashboardLive> {
     recentFailures: failures,
     alerts,
     alertEvents,
+    ytDlp,
   };
 }
 

@@ -2,13 +2,13 @@ import type { Queue } from "bullmq";
 import { AggregatorRegistry, Counter, Gauge, Registry, type PrometheusContentType } from "prom-client";
 import packageJson from "../../package.json";
 import { requireApiAdmin } from "~/accounts/index.server";
-import { analysisLatencyLastHour, analysisQueue, cacheCounters } from "~/analysis/index.server";
+import { analysisLatencyLastHour, analysisQueue, cacheCounters, ytDlpStatus } from "~/analysis/index.server";
 import { config, publicConfig } from "~/config.server";
 import { byPrefix, listActiveStreams, streamCounters, tokenCounters } from "~/downloads/index.server";
 import { ratio, type MetricsSnapshot, type QueueReport, type QueueThroughput } from "~/lib/monitoring";
 import { AppError, logger } from "~/platform/index.server";
 import { apiRoute } from "~/web/index.server";
-import { ffmpegVersion, ytDlpVersion } from "./health.server";
+import { checkHealth, ffmpegVersion, type CheckStatus } from "./health.server";
 import { maintenanceQueue } from "./maintenance-queue.server";
 import { readPublishedProcesses } from "./process-stats.server";
 
@@ -116,6 +116,8 @@ export async function metricsSnapshot(reports?: Awaited<ReturnType<typeof queueR
 
 type Samples = Array<[labels: Record<string, string>, value: number]>;
 
+const HEALTH_LEVEL: Record<CheckStatus, number> = { ok: 0, degraded: 1, down: 2 };
+
 function define(registry: Registry, kind: "counter" | "gauge", name: string, help: string, samples: Samples) {
   const labelNames = Object.keys(samples[0]?.[0] ?? {});
   if (kind === "counter") {
@@ -133,7 +135,7 @@ function define(registry: Registry, kind: "counter" | "gauge", name: string, hel
  * platform-wide figures, which are counted once, here.
  */
 export async function prometheusMetrics(): Promise<{ body: string; contentType: string }> {
-  const [processes, queues] = await Promise.all([readPublishedProcesses(), queueReports()]);
+  const [processes, queues, health] = await Promise.all([readPublishedProcesses(), queueReports(), checkHealth()]);
   const snapshot = await metricsSnapshot(queues);
   const platform = new Registry();
   const { streams, tokens, analysis } = snapshot;
@@ -204,6 +206,25 @@ export async function prometheusMetrics(): Promise<{ body: string; contentType: 
     ]),
   );
 
+  define(
+    platform,
+    "gauge",
+    "tvn_health_check_status",
+    "Health of each check as this web process sees it: 0 ok, 1 degraded, 2 down",
+    [["overall", health.status] as const, ...Object.entries(health.checks).map(([check, c]) => [check, c.status] as const)].map(([check, status]) => [
+      { check },
+      HEALTH_LEVEL[status],
+    ]),
+  );
+  const ytDlp = health.checks.ytDlp;
+  if (typeof ytDlp.version === "string") {
+    define(platform, "gauge", "tvn_ytdlp_info", "The yt-dlp in use (always 1)", [[{ version: ytDlp.version, path: String(ytDlp.path) }, 1]]);
+  }
+  if (typeof ytDlp.ageDays === "number") {
+    define(platform, "gauge", "tvn_ytdlp_age_days", "Days since the yt-dlp in use was released", [[{}, ytDlp.ageDays]]);
+    define(platform, "gauge", "tvn_ytdlp_max_age_days", "YTDLP_MAX_AGE_DAYS: older releases raise an alert", [[{}, config.YTDLP_MAX_AGE_DAYS]]);
+  }
+
   const perProcess = AggregatorRegistry.aggregate<PrometheusContentType>(processes.map((p) => p.prom));
   const merged = Registry.merge([perProcess, platform]);
   return { body: await merged.metrics(), contentType: merged.contentType };
@@ -214,7 +235,7 @@ export async function statusReport() {
     logger.warn({ err, tool }, "could not read a tool's version");
     return null;
   };
-  const [ytDlp, ffmpeg] = await Promise.all([ytDlpVersion().catch(missing("yt-dlp")), ffmpegVersion().catch(missing("ffmpeg"))]);
+  const [ytDlp, ffmpeg] = await Promise.all([ytDlpStatus().then((s) => s.version, missing("yt-dlp")), ffmpegVersion().catch(missing("ffmpeg"))]);
   return {
     name: "taivideonhanh",
     version: packageJson.version,

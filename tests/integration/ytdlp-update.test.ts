@@ -1,0 +1,156 @@
+/**
+ * Keeping yt-dlp current, as an operator sees it: health, /metrics and the
+ * sampler's alert report the yt-dlp in use and its age (Debian's 2023 build
+ * here, far older than YTDLP_MAX_AGE_DAYS); `npm run ytdlp:update` against a
+ * loopback release server refuses a release whose checksum does not match
+ * (the installed binary stays) and installs a good one, which the running app
+ * then reports without a restart.
+ */
+import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startApp, type RunningApp } from "../support/app";
+import { waitFor } from "../support/wait";
+
+type Check = { status: string; path?: string; version?: string; ageDays?: number; maxAgeDays?: number; error?: string; hint?: string };
+type Health = { status: string; checks: { ytDlp: Check } };
+
+const execFileAsync = promisify(execFile);
+const DAY_MS = 24 * 60 * 60 * 1000;
+const versionDaysAgo = (days: number) => new Date(Date.now() - days * DAY_MS).toISOString().slice(0, 10).replaceAll("-", ".");
+
+/** A stand-in release: a script that prints its version, as `yt-dlp --version` does. */
+const fakeRelease = (version: string) => `#!/bin/sh\necho ${version}\n`;
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** Release folders by name; /moved/* redirects to /good/* like GitHub's "latest" does. */
+const releases: Record<string, { binary: string; sums: string }> = {};
+let releaseServer: Server;
+let releaseBase: string;
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), "tvn-ytdlp-"));
+const installed = path.join(dataDir, "bin", "yt-dlp");
+const metricsToken = randomBytes(16).toString("hex");
+let app: RunningApp;
+
+/** The updater as an operator runs it (`npm run ytdlp:update` runs this build), against one release folder. */
+async function runUpdater(release: string): Promise<{ code: number; output: string }> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_ENV: "production", TVN_DATA_DIR: dataDir, YTDLP_RELEASE_URL: `${releaseBase}/${release}` };
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, ["build/ytdlp-update.js"], { env, timeout: 30_000 });
+    return { code: 0, output: stdout + stderr };
+  } catch (err) {
+    const failed = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, output: `${failed.stdout ?? ""}${failed.stderr ?? ""}` };
+  }
+}
+
+async function health(): Promise<Check> {
+  const response = await fetch(`${app.baseUrl}/api/monitoring/health`);
+  return ((await response.json()) as Health).checks.ytDlp;
+}
+
+async function prometheus() {
+  const response = await fetch(`${app.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${metricsToken}` } });
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+beforeAll(async () => {
+  const good = fakeRelease(versionDaysAgo(3));
+  releases.good = { binary: good, sums: `${sha256("the windows build")}  yt-dlp.exe\n${sha256(good)}  yt-dlp\n` };
+  // A newer release whose binary changed after its checksum was published: a tampered download.
+  const newer = fakeRelease(versionDaysAgo(1));
+  releases.tampered = { binary: `${newer}echo tampered\n`, sums: `${sha256(newer)}  yt-dlp\n` };
+  releaseServer = createServer((req, res) => {
+    const [, folder, asset] = (req.url ?? "").split("/");
+    if (folder === "moved") return res.writeHead(302, { Location: `/good/${asset}` }).end();
+    const release = releases[folder];
+    const body = asset === "yt-dlp" ? release?.binary : asset === "SHA2-256SUMS" ? release?.sums : undefined;
+    if (body === undefined) return res.writeHead(404).end();
+    res.writeHead(200, { "Content-Type": "application/octet-stream" }).end(body);
+  });
+  await new Promise<void>((resolve) => releaseServer.listen(0, "127.0.0.1", resolve));
+  releaseBase = `http://127.0.0.1:${(releaseServer.address() as AddressInfo).port}`;
+  app = await startApp({
+    // YTDLP_PATH empty (unset): the app prefers the data dir's release, else Debian's yt-dlp on PATH.
+    env: { YTDLP_PATH: "", TVN_DATA_DIR: dataDir, METRICS_TOKEN: metricsToken, METRICS_SAMPLE_SECONDS: "1", YTDLP_MAX_AGE_DAYS: "90", LOG_LEVEL: "info" },
+  });
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await new Promise((resolve) => releaseServer?.close(resolve));
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("the yt-dlp in use", () => {
+  it("is reported with its path, version and age; an old release degrades health with a hint", async () => {
+    const check = await health();
+    expect(check.path).toBe(path.join(process.env.PATH!.split(":").find((dir) => existsSync(path.join(dir, "yt-dlp")))!, "yt-dlp"));
+    expect(check.version).toMatch(/^\d{4}\.\d{2}\.\d{2}/);
+    const released = Date.parse(check.version!.slice(0, 10).replaceAll(".", "-"));
+    expect(check.ageDays).toBe(Math.floor((Date.now() - released) / DAY_MS));
+    expect(check.maxAgeDays).toBe(90);
+    // Debian's build is from 2023: far older than 90 days.
+    expect(check.status).toBe("degraded");
+    expect(check.error).toMatch(/days old/);
+    expect(check.hint).toMatch(/npm run ytdlp:update/);
+  });
+
+  it("is exposed to Prometheus and raises the yt-dlp age alert", async () => {
+    const text = await prometheus();
+    expect(text).toMatch(/^tvn_ytdlp_age_days \d+$/m);
+    expect(text).toMatch(/^tvn_ytdlp_max_age_days 90$/m);
+    expect(text).toMatch(/^tvn_health_check_status\{check="ytDlp"\} 1$/m);
+    await waitFor(() => app.output().includes('"alert":"ytdlp_age"'), { timeoutMs: 20_000, message: "the yt-dlp age alert in the log" });
+  });
+});
+
+describe("npm run ytdlp:update", () => {
+  it("refuses a release whose checksum does not match, installing nothing", async () => {
+    const { code, output } = await runUpdater("tampered");
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/checksum mismatch/);
+    // Nothing left behind either: the temporary download is removed.
+    expect(readdirSync(path.dirname(installed))).toEqual([]);
+  });
+
+  it("installs a good release (through a redirect), which web and workers then use without a restart", async () => {
+    const { code, output } = await runUpdater("moved");
+    expect(output).toContain(`installed yt-dlp ${versionDaysAgo(3)}`);
+    expect(code).toBe(0);
+    expect(readFileSync(installed, "utf8")).toBe(releases.good.binary);
+    const check = await waitFor(async () => {
+      const c = await health();
+      return c.path === installed ? c : null;
+    });
+    expect(check).toMatchObject({ status: "ok", version: versionDaysAgo(3), ageDays: 3 });
+    expect(await prometheus()).toMatch(/^tvn_ytdlp_age_days 3$/m);
+    // The workers' sampler runs the new binary too: its age alert resolves.
+    await waitFor(
+      () =>
+        app
+          .output()
+          .split("\n")
+          .some((line) => line.includes('"alert":"ytdlp_age"') && line.includes("alert resolved")),
+      { timeoutMs: 20_000, message: "the yt-dlp age alert resolved in the log" },
+    );
+  });
+
+  it("keeps the installed binary when a later release fails its checksum, and says when it is current", async () => {
+    const { code } = await runUpdater("tampered");
+    expect(code).not.toBe(0);
+    expect(readFileSync(installed, "utf8")).toBe(releases.good.binary);
+    const again = await runUpdater("good");
+    expect(again.code).toBe(0);
+    expect(again.output).toMatch(/newest release already/);
+    expect((await health()).version).toBe(versionDaysAgo(3));
+  });
+});
