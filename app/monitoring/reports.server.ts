@@ -135,7 +135,16 @@ function define(registry: Registry, kind: "counter" | "gauge", name: string, hel
  * platform-wide figures, which are counted once, here.
  */
 export async function prometheusMetrics(): Promise<{ body: string; contentType: string }> {
-  const [processes, queues, health] = await Promise.all([readPublishedProcesses(), queueReports(), checkHealth()]);
+  const [processes, queues, health, ytDlp] = await Promise.all([
+    readPublishedProcesses(),
+    queueReports(),
+    checkHealth(),
+    // Not health's probe, which gives up after HEALTH_PROBE_TIMEOUT_MS: the first `--version` of a process may take longer.
+    ytDlpStatus().catch((err: unknown) => {
+      logger.warn({ err }, "could not run yt-dlp for /metrics");
+      return null;
+    }),
+  ]);
   const snapshot = await metricsSnapshot(queues);
   const platform = new Registry();
   const { streams, tokens, analysis } = snapshot;
@@ -216,13 +225,10 @@ export async function prometheusMetrics(): Promise<{ body: string; contentType: 
       HEALTH_LEVEL[status],
     ]),
   );
-  const ytDlp = health.checks.ytDlp;
-  if (typeof ytDlp.version === "string") {
-    define(platform, "gauge", "tvn_ytdlp_info", "The yt-dlp in use (always 1)", [[{ version: ytDlp.version, path: String(ytDlp.path) }, 1]]);
-  }
-  if (typeof ytDlp.ageDays === "number") {
+  if (ytDlp) define(platform, "gauge", "tvn_ytdlp_info", "The yt-dlp in use (always 1)", [[{ version: ytDlp.version, path: ytDlp.path }, 1]]);
+  if (ytDlp?.ageDays != null) {
     define(platform, "gauge", "tvn_ytdlp_age_days", "Days since the yt-dlp in use was released", [[{}, ytDlp.ageDays]]);
-    define(platform, "gauge", "tvn_ytdlp_max_age_days", "YTDLP_MAX_AGE_DAYS: older releases raise an alert", [[{}, config.YTDLP_MAX_AGE_DAYS]]);
+    define(platform, "gauge", "tvn_ytdlp_max_age_days", "YTDLP_MAX_AGE_DAYS: older releases raise an alert", [[{}, ytDlp.maxAgeDays]]);
   }
 
   const perProcess = AggregatorRegistry.aggregate<PrometheusContentType>(processes.map((p) => p.prom));
