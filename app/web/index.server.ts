@@ -6,7 +6,7 @@
  */
 export { consumeApiRequest } from "./api-limit.server";
 export { apiRoute, formText, isCrossSite, rethrowAsPageOutage, assertMethod, methodNotAllowed, readBody, statusOf } from "./http.server";
-export { requestTranslator } from "./messages.server";
+export { errorToast, requestTranslator } from "./messages.server";
 export { nodeBodyOf, responseFromNodeStream } from "./node-body.server";
 export { getPreferences, preferenceCookies, type Theme } from "./preferences.server";
 export { redirectWithToast, takeToast, type Toast } from "./toast.server";

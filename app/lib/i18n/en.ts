@@ -5,6 +5,8 @@
  */
 export const en = {
   "app.name": "Tải Video Nhanh",
+  "app.installName": "Fast Video Download (Tải Video Nhanh)",
+  "app.shortName": "TaiVideo",
   "a11y.skip": "Skip to content",
   "nav.main": "Main",
   "nav.dashboard": "Dashboard",
@@ -178,6 +180,7 @@ export const en = {
   "toast.signedIn": "Welcome back.",
   "toast.signedUp": "Your account is ready. Paste a link to begin.",
   "toast.signedOut": "You are signed out.",
+  "toast.shareNoUrl": "No link was found in what you shared. Paste the video page's address here.",
   "toast.dismiss": "Dismiss",
 
   "error.title": "Error {status}",

@@ -3,6 +3,8 @@ import type { MessageKey } from "./en";
 /** Tiếng Việt: the same keys as en.ts, every one (the type makes a missing or extra key a compile error). */
 export const vi: Record<MessageKey, string> = {
   "app.name": "Tải Video Nhanh",
+  "app.installName": "Tải Video Nhanh",
+  "app.shortName": "Tải Video",
   "a11y.skip": "Chuyển đến nội dung",
   "nav.main": "Chính",
   "nav.dashboard": "Bảng điều khiển",
@@ -175,6 +177,7 @@ export const vi: Record<MessageKey, string> = {
   "toast.signedIn": "Chào mừng bạn quay lại.",
   "toast.signedUp": "Tài khoản đã sẵn sàng. Hãy dán một liên kết để bắt đầu.",
   "toast.signedOut": "Bạn đã đăng xuất.",
+  "toast.shareNoUrl": "Không tìm thấy liên kết nào trong nội dung bạn chia sẻ. Hãy dán địa chỉ trang video vào đây.",
   "toast.dismiss": "Đóng",
 
   "error.title": "Lỗi {status}",
