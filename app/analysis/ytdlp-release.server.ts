@@ -98,7 +98,7 @@ const bodyOf = (response: Response) => Readable.fromWeb(response.body as WebRead
 
 async function readText(response: Response, maxBytes: number) {
   const chunks: Buffer[] = [];
-  await pipeline(bodyOf(response), hashingLimit(maxBytes, createHash("sha256")), async function* (source: AsyncIterable<Buffer>) {
+  await pipeline(bodyOf(response), hashingLimit(maxBytes, createHash("sha256")), async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) chunks.push(chunk);
   });
   return Buffer.concat(chunks).toString("utf8");

@@ -97,7 +97,14 @@ export type ActiveStream = {
 };
 
 /** `message` is English (logs, webhooks); the dashboard words it from key, subject, value and threshold. */
-export type Alert = { key: "memory" | "error_rate" | "queue_backlog" | "ytdlp_age"; message: string; subject: string; value: number; threshold: number; since: string };
+export type Alert = {
+  key: "memory" | "error_rate" | "queue_backlog" | "ytdlp_age";
+  message: string;
+  subject: string;
+  value: number;
+  threshold: number;
+  since: string;
+};
 
 export type AlertEvent = Alert & { status: "firing" | "resolved"; at: string };
 

@@ -107,7 +107,12 @@ describe("the yt-dlp in use", () => {
       const c = await health();
       return c.version ? c : null;
     });
-    expect(check.path).toBe(path.join(process.env.PATH!.split(":").find((dir) => existsSync(path.join(dir, "yt-dlp")))!, "yt-dlp"));
+    expect(check.path).toBe(
+      path.join(
+        process.env.PATH!.split(":").find((dir) => existsSync(path.join(dir, "yt-dlp")))!,
+        "yt-dlp",
+      ),
+    );
     expect(check.version).toMatch(/^\d{4}\.\d{2}\.\d{2}/);
     const released = Date.parse(check.version!.slice(0, 10).replaceAll(".", "-"));
     expect(check.ageDays).toBe(Math.floor((Date.now() - released) / DAY_MS));
@@ -161,5 +166,40 @@ describe("npm run ytdlp:update", () => {
     expect(again.code).toBe(0);
     expect(again.output).toMatch(/newest release already/);
     expect((await health()).version).toBe(versionDaysAgo(3));
+  });
+});
+
+describe("YTDLP_AUTO_UPDATE=daily", () => {
+  it("has one worker install the newest release as a maintenance job, which the app then reports", async () => {
+    const autoDir = mkdtempSync(path.join(os.tmpdir(), "tvn-ytdlp-auto-"));
+    // A Redis database of its own: this scheduler and its jobs stay with this app.
+    const auto = await startApp({
+      env: {
+        YTDLP_PATH: "",
+        TVN_DATA_DIR: autoDir,
+        YTDLP_AUTO_UPDATE: "daily",
+        YTDLP_RELEASE_URL: `${releaseBase}/good`,
+        REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/8"),
+        LOG_LEVEL: "info",
+      },
+    });
+    try {
+      const installedHere = path.join(autoDir, "bin", "yt-dlp");
+      // A job scheduler's first run comes at once, then every 24 hours.
+      const check = await waitFor(
+        async () => {
+          const response = await fetch(`${auto.baseUrl}/api/monitoring/health`);
+          const c = ((await response.json()) as Health).checks.ytDlp;
+          return c.path === installedHere ? c : null;
+        },
+        { timeoutMs: 30_000, message: () => `the auto-updated yt-dlp in health\n${auto.output()}` },
+      );
+      expect(check).toMatchObject({ status: "ok", version: versionDaysAgo(3) });
+      expect(readFileSync(installedHere, "utf8")).toBe(releases.good.binary);
+      expect(auto.output()).toMatch(/"job":"update-ytdlp".*maintenance job done/);
+    } finally {
+      await auto.stop();
+      rmSync(autoDir, { recursive: true, force: true });
+    }
   });
 });
