@@ -12,7 +12,8 @@ import { promisify } from "node:util";
  * Installing the newest yt-dlp release: download, verify against the
  * release's SHA2-256SUMS, check it runs, and rename it into place. Free of the
  * app's config so the command-line updater runs without a database (a Docker
- * build, an operator's shell); see ADR 011 for its fetch policy.
+ * build, an operator's shell). Its fetch policy, an exception to the egress policy, is
+ * recorded in docs/decisions/*-yt-dlp-kept-current.md.
  */
 
 const execFileAsync = promisify(execFile);
