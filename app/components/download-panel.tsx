@@ -53,7 +53,7 @@ function ProgressBar({ percent, label }: { percent: number | null; label: string
  * stops the server's stream) and retry; the finished file is handed to the
  * browser's own save.
  */
-function Manager({ download, onActive }: { download: ReadyDownload; onActive: (active: boolean) => void }) {
+function Manager({ download, autoStart, onActive }: { download: ReadyDownload; autoStart: boolean; onActive: (active: boolean) => void }) {
   const { t, f } = useI18n();
   const job = useRef<DownloadJob | null>(null);
   const [snapshot, setSnapshot] = useState<DownloadSnapshot | null>(null);
@@ -74,6 +74,12 @@ function Manager({ download, onActive }: { download: ReadyDownload; onActive: (a
     onActive(true);
     void job.current.start();
   };
+  // The Download click that made this link is the one that starts it.
+  useEffect(() => {
+    if (autoStart && !job.current) start();
+    // Once, when the panel appears: start() reads only the download this panel was made for.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   const cancel = async () => {
     // Revoking the link is what stops the server; the job then drops what it stored.
     // Offline: the link expires by itself; the local download is cancelled either way.
@@ -197,7 +203,7 @@ function ServerProgress({ tokenId }: { tokenId: string }) {
 }
 
 /** The link for a new download token: the in-page manager with JS, the browser's own download without. */
-export function DownloadPanel({ download }: { download: ReadyDownload }) {
+export function DownloadPanel({ download, autoStart = false }: { download: ReadyDownload; autoStart?: boolean }) {
   const { t, f } = useI18n();
   const hydrated = useHydrated();
   const left = useCountdown(download.expiresAt);
@@ -218,7 +224,7 @@ export function DownloadPanel({ download }: { download: ReadyDownload }) {
             ? t("download.expiresIn", { time: clock(left) })
             : t("download.expired")}
       </p>
-      {hydrated ? <Manager download={download} onActive={setManaged} /> : null}
+      {hydrated ? <Manager download={download} autoStart={autoStart} onActive={setManaged} /> : null}
       <div className="mt-4 flex flex-wrap items-center gap-3 border-t border-emerald-200 pt-3 text-sm dark:border-emerald-900">
         <a
           href={download.streamUrl}

@@ -34,7 +34,7 @@ export async function action({ request }: ActionFunctionArgs) {
   }
   try {
     const analysis = await requestAnalysis({ user, url: submission.value.url });
-    throw redirect(`/analyze/${analysis.requestId}`);
+    throw redirect(`/analyze/${analysis.requestId}${submission.value.then ? `?then=${submission.value.then}` : ""}`);
   } catch (err) {
     if (err instanceof AppError) {
       const { explain } = await requestTranslator(request);

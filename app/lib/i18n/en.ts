@@ -38,6 +38,7 @@ export const en = {
   "home.signedOut.rest": "to analyse and download videos.",
 
   "analyze.label": "Video page address",
+  "analyze.thenBest": "Download the best format as soon as it is ready",
   "analyze.paste": "Paste",
   "analyze.submit": "Analyse",
   "analyze.busy": "Analysing…",
@@ -100,7 +101,9 @@ export const en = {
   "analysis.copyLink": "Copy page link",
   "analysis.copied": "Copied",
 
-  "formats.group.recommended": "Recommended",
+  "formats.group.derived": "Merged and converted",
+  "formats.recommended": "Recommended",
+  "formats.downloadBest": "Download",
   "formats.group.videoAudio": "Video with sound",
   "formats.group.video": "Video only (no sound)",
   "formats.group.audio": "Audio only",

@@ -35,6 +35,7 @@ export const vi: Record<MessageKey, string> = {
   "home.signedOut.rest": "để phân tích và tải video.",
 
   "analyze.label": "Địa chỉ trang video",
+  "analyze.thenBest": "Tải ngay định dạng tốt nhất khi phân tích xong",
   "analyze.paste": "Dán",
   "analyze.submit": "Phân tích",
   "analyze.busy": "Đang phân tích…",
@@ -97,7 +98,9 @@ export const vi: Record<MessageKey, string> = {
   "analysis.copyLink": "Sao chép liên kết trang",
   "analysis.copied": "Đã sao chép",
 
-  "formats.group.recommended": "Đề xuất",
+  "formats.group.derived": "Ghép và chuyển đổi",
+  "formats.recommended": "Đề xuất",
+  "formats.downloadBest": "Tải xuống",
   "formats.group.videoAudio": "Video có âm thanh",
   "formats.group.video": "Chỉ hình (không tiếng)",
   "formats.group.audio": "Chỉ âm thanh",
