@@ -53,7 +53,7 @@ function ProgressBar({ percent, label }: { percent: number | null; label: string
  * stops the server's stream) and retry; the finished file is handed to the
  * browser's own save.
  */
-function Manager({ download, autoStart, onActive }: { download: ReadyDownload; autoStart: boolean; onActive: (active: boolean) => void }) {
+function Manager({ download, onActive }: { download: ReadyDownload; onActive: (active: boolean) => void }) {
   const { t, f } = useI18n();
   const job = useRef<DownloadJob | null>(null);
   const [snapshot, setSnapshot] = useState<DownloadSnapshot | null>(null);
@@ -76,7 +76,7 @@ function Manager({ download, autoStart, onActive }: { download: ReadyDownload; a
   };
   // The Download click that made this link is the one that starts it.
   useEffect(() => {
-    if (autoStart && !job.current) start();
+    if (!job.current) start();
     // Once, when the panel appears: start() reads only the download this panel was made for.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -87,6 +87,8 @@ function Manager({ download, autoStart, onActive }: { download: ReadyDownload; a
       console.warn("could not revoke the link", err),
     );
     await job.current?.cancel();
+    // The browser's own save is still offered; its progress comes from the server.
+    onActive(false);
   };
 
   const state = snapshot?.state ?? "ready";
@@ -106,11 +108,6 @@ function Manager({ download, autoStart, onActive }: { download: ReadyDownload; a
   return (
     <div className="mt-4 space-y-3" data-testid="manager" data-state={state}>
       <div className="flex flex-wrap items-center gap-2">
-        {state === "ready" ? (
-          <button type="button" className={primary} onClick={start} data-testid="manager-start">
-            {t("download.start")}
-          </button>
-        ) : null}
         {running && resumable ? (
           <button type="button" className={secondary} onClick={() => job.current?.pause()} data-testid="manager-pause">
             {t("download.pause")}
@@ -203,7 +200,7 @@ function ServerProgress({ tokenId }: { tokenId: string }) {
 }
 
 /** The link for a new download token: the in-page manager with JS, the browser's own download without. */
-export function DownloadPanel({ download, autoStart = false }: { download: ReadyDownload; autoStart?: boolean }) {
+export function DownloadPanel({ download }: { download: ReadyDownload }) {
   const { t, f } = useI18n();
   const hydrated = useHydrated();
   const left = useCountdown(download.expiresAt);
@@ -224,7 +221,7 @@ export function DownloadPanel({ download, autoStart = false }: { download: Ready
             ? t("download.expiresIn", { time: clock(left) })
             : t("download.expired")}
       </p>
-      {hydrated ? <Manager download={download} autoStart={autoStart} onActive={setManaged} /> : null}
+      {hydrated ? <Manager download={download} onActive={setManaged} /> : null}
       <div className="mt-4 flex flex-wrap items-center gap-3 border-t border-emerald-200 pt-3 text-sm dark:border-emerald-900">
         <a
           href={download.streamUrl}

@@ -191,7 +191,7 @@ export default function AnalyzePage() {
               </div>
             </div>
           </header>
-          {actionData?.download ? <DownloadPanel key={actionData.download.tokenId} download={actionData.download} autoStart /> : null}
+          {actionData?.download ? <DownloadPanel key={actionData.download.tokenId} download={actionData.download} /> : null}
           {actionData?.error ? (
             <p
               role="alert"
