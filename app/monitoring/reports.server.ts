@@ -226,9 +226,11 @@ export async function prometheusMetrics(): Promise<{ body: string; contentType: 
     ]),
   );
   if (ytDlp) define(platform, "gauge", "tvn_ytdlp_info", "The yt-dlp in use (always 1)", [[{ version: ytDlp.version, path: ytDlp.path }, 1]]);
-  if (ytDlp?.ageDays != null) {
-    define(platform, "gauge", "tvn_ytdlp_age_days", "Days since the yt-dlp in use was released", [[{}, ytDlp.ageDays]]);
-    define(platform, "gauge", "tvn_ytdlp_max_age_days", "YTDLP_MAX_AGE_DAYS: older releases raise an alert", [[{}, ytDlp.maxAgeDays]]);
+  if (ytDlp?.releasedOn) {
+    // Base units (seconds), as Prometheus has it: the version is the release day.
+    const age = Math.max(0, Math.round((Date.now() - Date.parse(ytDlp.releasedOn)) / 1000));
+    define(platform, "gauge", "tvn_ytdlp_release_age_seconds", "Time since the yt-dlp in use was released", [[{}, age]]);
+    define(platform, "gauge", "tvn_ytdlp_max_age_seconds", "YTDLP_MAX_AGE_DAYS: older releases raise an alert", [[{}, ytDlp.maxAgeDays * 86_400]]);
   }
 
   const perProcess = AggregatorRegistry.aggregate<PrometheusContentType>(processes.map((p) => p.prom));

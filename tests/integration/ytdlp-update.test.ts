@@ -125,8 +125,9 @@ describe("the yt-dlp in use", () => {
 
   it("is exposed to Prometheus and raises the yt-dlp age alert", async () => {
     const text = await prometheus();
-    expect(text).toMatch(/^tvn_ytdlp_age_days \d+$/m);
-    expect(text).toMatch(/^tvn_ytdlp_max_age_days 90$/m);
+    const age = Number(/^tvn_ytdlp_release_age_seconds (\d+)$/m.exec(text)?.[1]);
+    expect(age).toBeGreaterThan(90 * 86_400);
+    expect(text).toMatch(/^tvn_ytdlp_max_age_seconds 7776000$/m);
     expect(text).toMatch(/^tvn_health_check_status\{check="ytDlp"\} 1$/m);
     const alert = await waitFor(() => firingAgeAlert(), { timeoutMs: 20_000, message: "the yt-dlp age alert firing" });
     expect(alert).toMatchObject({ key: "ytdlp_age", threshold: 90 });
@@ -153,7 +154,9 @@ describe("npm run ytdlp:update", () => {
       return c.path === installed ? c : null;
     });
     expect(check).toMatchObject({ status: "ok", version: versionDaysAgo(3), ageDays: 3 });
-    expect(await prometheus()).toMatch(/^tvn_ytdlp_age_days 3$/m);
+    const age = Number(/^tvn_ytdlp_release_age_seconds (\d+)$/m.exec(await prometheus())?.[1]);
+    expect(age).toBeGreaterThanOrEqual(3 * 86_400);
+    expect(age).toBeLessThan(4 * 86_400);
     // The workers' sampler runs the new binary too: its age alert resolves.
     await waitFor(async () => (await firingAgeAlert()) === null, { timeoutMs: 20_000, message: "the yt-dlp age alert resolved" });
   });
