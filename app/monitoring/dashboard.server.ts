@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { emailsByIds, setUserTier } from "~/accounts/index.server";
-import { recentAnalysisFailures, ytDlpStatus } from "~/analysis/index.server";
+import { recentAnalysisFailures } from "~/analysis/index.server";
 import { listActiveStreams, recentStreamFailures, revokeAnyStreamToken } from "~/downloads/index.server";
 import { isMessageKey, type MessageKey } from "~/lib/i18n";
 import { seriesFromSamples, type DashboardData, type DashboardLive, type RecentFailure } from "~/lib/monitoring";
-import { AppError, logger } from "~/platform/index.server";
+import { AppError } from "~/platform/index.server";
 import { statusOf } from "~/web/index.server";
 import { activeAlerts, recentAlertEvents } from "./alerts.server";
+import { ytDlpInUse } from "./health.server";
 import { samplesSince } from "./maintenance.server";
 import { metricsSnapshot, queueReports } from "./reports.server";
 
@@ -34,10 +35,7 @@ export async function dashboardLive(): Promise<DashboardLive> {
     recentFailures(),
     activeAlerts(),
     recentAlertEvents(),
-    ytDlpStatus().catch((err: unknown) => {
-      logger.warn({ err }, "could not run yt-dlp for the dashboard");
-      return null;
-    }),
+    ytDlpInUse(),
   ]);
   const emails = await emailsByIds([...new Set(streams.map((s) => s.userId))]);
   return {

@@ -57,6 +57,14 @@ export function toolVersion(command: string, args: string[], pick: (stdout: stri
 
 export const ffmpegVersion = () => toolVersion(config.FFMPEG_PATH, ["-version"], (out) => /ffmpeg version (\S+)/.exec(out)?.[1] ?? out.split("\n")[0]);
 
+/** The yt-dlp in use, or null (logged) when it cannot be run: for reports that show it beside other figures. */
+export function ytDlpInUse(): Promise<YtDlpInUse | null> {
+  return ytDlpStatus().catch((err: unknown) => {
+    logger.warn({ err }, "could not run yt-dlp");
+    return null;
+  });
+}
+
 /**
  * A probe that failed is `failed`; one that was only slow (no answer within
  * the probe timeout, as on a saturated CPU) is degraded: a busy node must not

@@ -1,12 +1,12 @@
 import { asc, desc, gt, lt } from "drizzle-orm";
 import { deleteOldGuests, deleteStaleSessions } from "~/accounts/index.server";
-import { analysisQueue, cacheCounters, updateInstalledYtDlp, ytDlpStatus } from "~/analysis/index.server";
+import { analysisQueue, cacheCounters, updateInstalledYtDlp } from "~/analysis/index.server";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { deleteDeadTokens, listActiveStreams, streamCounters } from "~/downloads/index.server";
 import { sampledProcess, type MetricSampleData } from "~/lib/monitoring";
-import { logger } from "~/platform/index.server";
 import { evaluateAlerts } from "./alerts.server";
+import { ytDlpInUse } from "./health.server";
 import { maintenanceQueue, type MaintenanceJobName } from "./maintenance-queue.server";
 import { readPublishedProcesses } from "./process-stats.server";
 import { metricSamples } from "./tables";
@@ -53,13 +53,7 @@ export async function recordSample(): Promise<MetricSampleData> {
     listActiveStreams(),
     cacheCounters(),
     analysisQueue.getJobCounts("waiting", "prioritized", "active", "completed", "failed"),
-    ytDlpStatus().then(
-      ({ version, ageDays }) => ({ version, ageDays }),
-      (err: unknown) => {
-        logger.warn({ err }, "could not read yt-dlp's version for the sample");
-        return undefined;
-      },
-    ),
+    ytDlpInUse(),
   ]);
   const data: MetricSampleData = {
     processes: processes.map(({ stats }) => sampledProcess(stats)),
@@ -78,7 +72,7 @@ export async function recordSample(): Promise<MetricSampleData> {
       failed: analysisCounts.failed ?? 0,
     },
     cache,
-    ...(ytDlp && { ytDlp }),
+    ...(ytDlp && { ytDlp: { version: ytDlp.version, ageDays: ytDlp.ageDays } }),
   };
   const windowStart = await firstSampleSince(new Date(Date.now() - config.ALERT_WINDOW_MINUTES * 60_000));
   await db.insert(metricSamples).values({ data });

@@ -2,13 +2,13 @@ import type { Queue } from "bullmq";
 import { AggregatorRegistry, Counter, Gauge, Registry, type PrometheusContentType } from "prom-client";
 import packageJson from "../../package.json";
 import { requireApiAdmin } from "~/accounts/index.server";
-import { analysisLatencyLastHour, analysisQueue, cacheCounters, ytDlpStatus } from "~/analysis/index.server";
+import { analysisLatencyLastHour, analysisQueue, cacheCounters } from "~/analysis/index.server";
 import { config, publicConfig } from "~/config.server";
 import { byPrefix, listActiveStreams, streamCounters, tokenCounters } from "~/downloads/index.server";
 import { ratio, type MetricsSnapshot, type QueueReport, type QueueThroughput } from "~/lib/monitoring";
 import { AppError, logger } from "~/platform/index.server";
 import { apiRoute } from "~/web/index.server";
-import { checkHealth, ffmpegVersion, type CheckStatus } from "./health.server";
+import { checkHealth, ffmpegVersion, ytDlpInUse, type CheckStatus } from "./health.server";
 import { maintenanceQueue } from "./maintenance-queue.server";
 import { readPublishedProcesses } from "./process-stats.server";
 
@@ -140,10 +140,7 @@ export async function prometheusMetrics(): Promise<{ body: string; contentType: 
     queueReports(),
     checkHealth(),
     // Not health's probe, which gives up after HEALTH_PROBE_TIMEOUT_MS: the first `--version` of a process may take longer.
-    ytDlpStatus().catch((err: unknown) => {
-      logger.warn({ err }, "could not run yt-dlp for /metrics");
-      return null;
-    }),
+    ytDlpInUse(),
   ]);
   const snapshot = await metricsSnapshot(queues);
   const platform = new Registry();
@@ -243,7 +240,7 @@ export async function statusReport() {
     logger.warn({ err, tool }, "could not read a tool's version");
     return null;
   };
-  const [ytDlp, ffmpeg] = await Promise.all([ytDlpStatus().then((s) => s.version, missing("yt-dlp")), ffmpegVersion().catch(missing("ffmpeg"))]);
+  const [ytDlp, ffmpeg] = await Promise.all([ytDlpInUse().then((s) => s?.version ?? null), ffmpegVersion().catch(missing("ffmpeg"))]);
   return {
     name: "taivideonhanh",
     version: packageJson.version,

@@ -7,11 +7,9 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureMediaFixtures } from "../fixtures/media";
-import { startOrigin, type Origin } from "../fixtures/origin";
-import { egressAllow, startApp, type RunningApp } from "../support/app";
-import { launchBrowser, screenshot } from "../support/browser";
-import { uniqueEmail } from "../support/http";
+import type { Origin } from "../fixtures/origin";
+import type { RunningApp } from "../support/app";
+import { screenshot, signUpInBrowser, startBrowserWorld, stopBrowserWorld } from "../support/browser";
 
 type Manifest = {
   name: string;
@@ -30,19 +28,10 @@ let origin: Origin;
 let browser: Browser;
 
 beforeAll(async () => {
-  origin = await startOrigin(await ensureMediaFixtures());
-  [app, browser] = await Promise.all([
-    // A Redis database of its own: only this app's worker takes these jobs.
-    startApp({ env: { ...egressAllow(origin), ANALYSIS_CACHE_TTL_SECONDS: "0", REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/6") } }),
-    launchBrowser(),
-  ]);
+  ({ app, origin, browser } = await startBrowserWorld({ redisDb: 6, env: { ANALYSIS_CACHE_TTL_SECONDS: "0" } }));
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await origin?.close();
-});
+afterAll(() => stopBrowserWorld({ app, origin, browser }));
 
 /** The manifest the page links, fetched from the page as the browser does (its language, its cookies: crossorigin="use-credentials"). */
 async function linkedManifest(page: Page): Promise<Manifest> {
@@ -63,14 +52,7 @@ function pngSize(bytes: Buffer) {
   return `${bytes.readUInt32BE(16)}x${bytes.readUInt32BE(20)}`;
 }
 
-async function signUp(page: Page) {
-  await page.goto(`${app.baseUrl}/signup`);
-  await page.fill('input[name="email"]', uniqueEmail("e2e-share"));
-  await page.fill('input[name="password"]', "a long password");
-  await page.fill('input[name="confirmPassword"]', "a long password");
-  await page.click('main button[type="submit"]');
-  await page.waitForSelector('[data-testid="analyze-form"]');
-}
+const signUp = (page: Page) => signUpInBrowser(page, app.baseUrl, "e2e-share");
 
 describe("the web manifest", () => {
   it("is linked from every page, with icons, standalone display, theme colours and a GET share target", async () => {
