@@ -17,6 +17,7 @@ import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type RunningApp } from "../support/app";
+import { Client, uniqueEmail } from "../support/http";
 import { waitFor } from "../support/wait";
 
 type Check = { status: string; path?: string; version?: string; ageDays?: number; maxAgeDays?: number; error?: string; hint?: string };
@@ -38,6 +39,8 @@ let releaseBase: string;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "tvn-ytdlp-"));
 const installed = path.join(dataDir, "bin", "yt-dlp");
 const metricsToken = randomBytes(16).toString("hex");
+const ADMIN_EMAIL = uniqueEmail("ytdlp-admin");
+let admin: Client;
 let app: RunningApp;
 let redis: Redis;
 
@@ -89,9 +92,29 @@ beforeAll(async () => {
   releaseBase = `http://127.0.0.1:${(releaseServer.address() as AddressInfo).port}`;
   app = await startApp({
     // YTDLP_PATH empty (unset): the app prefers the data dir's release, else Debian's yt-dlp on PATH.
-    env: { YTDLP_PATH: "", TVN_DATA_DIR: dataDir, METRICS_TOKEN: metricsToken, METRICS_SAMPLE_SECONDS: "1", YTDLP_MAX_AGE_DAYS: "90", LOG_LEVEL: "info" },
+    env: {
+      YTDLP_PATH: "",
+      ADMIN_EMAILS: ADMIN_EMAIL,
+      TVN_DATA_DIR: dataDir,
+      METRICS_TOKEN: metricsToken,
+      METRICS_SAMPLE_SECONDS: "1",
+      YTDLP_MAX_AGE_DAYS: "90",
+      LOG_LEVEL: "info",
+    },
   });
+  admin = new Client(app.baseUrl, { "Accept-Language": "en" });
+  const password = "a long enough password";
+  expect((await admin.post("/signup", { email: ADMIN_EMAIL, password, confirmPassword: password })).status).toBe(302);
 });
+
+/** The dashboard's yt-dlp panel, as the server renders it (no JS needed). */
+async function dashboardPanel() {
+  const response = await admin.request("/dashboard");
+  expect(response.status).toBe(200);
+  const html = await response.text();
+  const text = (testId: string) => new RegExp(`data-testid="${testId}"[^>]*>([^<]*)<`).exec(html)?.[1];
+  return { version: text("ytdlp-version"), age: text("ytdlp-age"), stale: html.includes('data-testid="ytdlp-stale"'), html };
+}
 
 afterAll(async () => {
   await app?.stop();
@@ -121,6 +144,12 @@ describe("the yt-dlp in use", () => {
     expect(check.status).toBe("degraded");
     expect(check.error).toMatch(/days old/);
     expect(check.hint).toMatch(/npm run ytdlp:update/);
+
+    const panel = await dashboardPanel();
+    expect(panel.version).toBe(check.version);
+    expect(panel.age).toBe(`${check.ageDays!.toLocaleString("en")} days ago`);
+    expect(panel.stale).toBe(true);
+    expect(panel.html).toContain(check.path);
   });
 
   it("is exposed to Prometheus and raises the yt-dlp age alert", async () => {
@@ -154,6 +183,7 @@ describe("npm run ytdlp:update", () => {
       return c.path === installed ? c : null;
     });
     expect(check).toMatchObject({ status: "ok", version: versionDaysAgo(3), ageDays: 3 });
+    expect(await dashboardPanel()).toMatchObject({ version: versionDaysAgo(3), age: "3 days ago", stale: false });
     const age = Number(/^tvn_ytdlp_release_age_seconds (\d+)$/m.exec(await prometheus())?.[1]);
     expect(age).toBeGreaterThanOrEqual(3 * 86_400);
     expect(age).toBeLessThan(4 * 86_400);
