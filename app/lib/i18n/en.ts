@@ -153,6 +153,9 @@ export const en = {
   "download.serverStatus.failed": "failed",
   "download.serverStatus.completed": "completed",
 
+  "refused.title": "Download unavailable",
+  "refused.back": "Back to Tải Video Nhanh",
+
   "tokens.heading": "Download links",
   "tokens.empty": "No active links.",
   "tokens.emptyAction": "Analyse a video",

@@ -150,6 +150,9 @@ export const vi: Record<MessageKey, string> = {
   "download.serverStatus.failed": "thất bại",
   "download.serverStatus.completed": "hoàn tất",
 
+  "refused.title": "Không tải được",
+  "refused.back": "Quay lại Tải Video Nhanh",
+
   "tokens.heading": "Liên kết tải xuống",
   "tokens.empty": "Không có liên kết nào đang hoạt động.",
   "tokens.emptyAction": "Phân tích một video",
