@@ -178,5 +178,11 @@ export const StatusSchema = z.object({
 });
 
 export const CleanupSchema = z.object({
-  removed: z.object({ tokens: z.number().int(), samples: z.number().int(), sessions: z.number().int(), jobs: z.number().int() }),
+  removed: z.object({
+    tokens: z.number().int(),
+    samples: z.number().int(),
+    sessions: z.number().int(),
+    /** Finished jobs removed, per queue. */
+    jobs: z.record(z.object({ completed: z.number().int(), failed: z.number().int() })),
+  }),
 });
