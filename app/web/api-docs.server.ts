@@ -34,6 +34,7 @@ export function apiDocsPage(nonce: string): Response {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Tải Video Nhanh API</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="${asset("swagger-ui.css")}">
 </head>
 <body>

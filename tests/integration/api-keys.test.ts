@@ -57,9 +57,9 @@ describe("API keys", () => {
     const link = await createToken(script, analysis.requestId, plainFormat(analysis).id);
     expect(link.status).toBe(201);
     contract.expectConforms("POST", "/api/streaming/token", 201, link.body);
-    const listed = await (await script.request("/api/streaming/tokens")).json();
+    const listed = (await (await script.request("/api/streaming/tokens")).json()) as { tokens: Array<{ tokenId: string }> };
     contract.expectConforms("GET", "/api/streaming/tokens", 200, listed);
-    expect(listed.tokens.map((t: { tokenId: string }) => t.tokenId)).toEqual([link.body.tokenId]);
+    expect(listed.tokens.map((t) => t.tokenId)).toEqual([link.body.tokenId]);
 
     const download = await curl(["-o", "/dev/null", `${app.baseUrl}${link.body.streamUrl}`]);
     expect(download).toEqual({ exit: 0, out: `200 ${fixtures.files.mp4.size}` });

@@ -40,7 +40,7 @@ function apiRoutePaths() {
 describe("the OpenAPI document", () => {
   it("passes an OpenAPI 3.1 validator", async () => {
     const validator = new Validator();
-    const result = await validator.validate(structuredClone(contract.document) as object);
+    const result = await validator.validate(structuredClone(contract.document));
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(validator.version).toBe("3.1");

@@ -19,7 +19,7 @@ export async function openApiContract(baseUrl: string) {
   const document = (await response.json()) as Document;
   // The document's own keywords (openapi, info, paths…) are not JSON Schema: only its schemas are compiled.
   const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats.default(ajv);
+  addFormats(ajv);
   ajv.addSchema({ ...document, $id: DOCUMENT_ID });
 
   /** Asserts that `body` is what the document promises for this answer. */
