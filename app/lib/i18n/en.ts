@@ -230,6 +230,8 @@ export const en = {
   "error.too_many_streams": "Too many downloads are running at once. Wait for one to finish.",
   "error.refresh_limit": "This link cannot be refreshed again. Create a new one.",
   "error.too_many_api_keys": "You already have {max} API keys. Revoke one first.",
+  "error.invalid_name": "Give the key a name of at most 100 characters.",
+  "error.invalid_api_key": "This API key is unknown or was revoked.",
   "error.api_key_not_found": "That API key no longer exists.",
   "error.token_expired": "This download link has expired. Create a new one.",
   "error.token_revoked": "This download link was revoked.",

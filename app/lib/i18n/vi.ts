@@ -227,6 +227,8 @@ export const vi: Record<MessageKey, string> = {
   "error.too_many_streams": "Đang có quá nhiều lượt tải cùng lúc. Hãy chờ một lượt tải xong.",
   "error.refresh_limit": "Không thể làm mới liên kết này thêm nữa. Hãy tạo liên kết mới.",
   "error.too_many_api_keys": "Bạn đã có {max} khóa API. Hãy thu hồi một khóa trước.",
+  "error.invalid_name": "Hãy đặt tên khóa dài tối đa 100 ký tự.",
+  "error.invalid_api_key": "Khóa API này không tồn tại hoặc đã bị thu hồi.",
   "error.api_key_not_found": "Khóa API đó không còn tồn tại.",
   "error.token_expired": "Liên kết tải xuống đã hết hạn. Hãy tạo liên kết mới.",
   "error.token_revoked": "Liên kết tải xuống này đã bị thu hồi.",
