@@ -22,7 +22,10 @@ export type ApiKeySummary = { id: string; name: string; prefix: string; createdA
 const summaryColumns = { id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt };
 
 /** Makes a key for the user; the plaintext is returned this once and never stored. */
-export async function createApiKey({ userId, name }: { userId: string; name: string }): Promise<ApiKeySummary & { key: string }> {
+export async function createApiKey({ user, name }: { user: PublicUser; name: string }): Promise<ApiKeySummary & { key: string }> {
+  // A guest has no account to hold keys: what it does is tied to a browser session.
+  if (user.tier === "guest") throw new AppError("forbidden", "guest_api_key", "Sign up to make API keys.");
+  const userId = user.id;
   const key = `${KEY_PREFIX}${randomBytes(32).toString("base64url")}`;
   const created = await db.transaction(async (tx) => {
     // One creation at a time per user: the count and the insert are one atomic step.

@@ -3,7 +3,7 @@ import { config } from "~/config.server";
 import type { PublicUser } from "~/accounts/index.server";
 import { db } from "~/db/client.server";
 import { assertEgressAllowed, EgressBlockedError, UnresolvableHostError } from "~/egress/index.server";
-import type { FormatSource } from "~/lib/formats";
+import { recommendedFormat, type FormatSource } from "~/lib/formats";
 import { normaliseMediaUrl } from "~/lib/media-url";
 import { AppError, logger, UnavailableError } from "~/platform/index.server";
 import { readCachedAnalysis, urlHash } from "./cache.server";
@@ -32,7 +32,7 @@ export function toView(row: AnalysisRequest): AnalysisView {
     stage: row.stage,
     progress: row.progress,
     cached: row.cached,
-    ...(row.result ? { result: row.result } : {}),
+    ...(row.result ? { result: { ...row.result, recommendedFormatId: recommendedFormat(row.result.formats)?.id ?? null } } : {}),
     ...(row.error ? { error: row.error } : {}),
     createdAt: row.createdAt.toISOString(),
     finishedAt: row.finishedAt?.toISOString() ?? null,

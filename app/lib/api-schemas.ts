@@ -69,6 +69,8 @@ const AnalysisResultSchema = z.object({
   webpageUrl: z.string(),
   extractor: z.string(),
   formats: z.array(MediaFormatSchema),
+  /** The format the page offers as the one-click download. */
+  recommendedFormatId: z.string().nullable().optional(),
 });
 
 const analysisStatus = z.enum(["queued", "active", "completed", "failed"]);

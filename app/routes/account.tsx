@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { ApiKeysSection, type ApiKeyOutcome } from "~/components/api-keys-section";
@@ -16,6 +16,8 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.acco
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
+  // A guest has no account to show yet: signing up makes one, keeping what the guest did.
+  if (user.tier === "guest") throw redirect("/signup?redirectTo=/account");
   const [quota, tokens, keys, streams] = await Promise.all([
     dailyQuota(user),
     listActiveTokens(user.id),
@@ -49,7 +51,7 @@ export async function action({ request }: ActionFunctionArgs) {
     }
     const parsed = ApiKeyCreateSchema.safeParse({ name: formText(form, "name") });
     if (!parsed.success) return data<ApiKeyOutcome>({ error: t(parsed.error.issues[0].message, { max: API_KEY_NAME_MAX }) }, { status: 400 });
-    const { name, key } = await createApiKey({ userId: user.id, name: parsed.data.name });
+    const { name, key } = await createApiKey({ user, name: parsed.data.name });
     return data<ApiKeyOutcome>({ created: { name, key } }, { headers: { "Cache-Control": "no-store" } });
   } catch (err) {
     if (err instanceof AppError) return data<ApiKeyOutcome>({ error: explain(err) }, { status: statusOf(err), headers: err.headers });

@@ -19,6 +19,6 @@ export const action = ({ request }: ActionFunctionArgs) =>
     const user = await requireSessionApiUser(request);
     const parsed = ApiKeyCreateSchema.safeParse(await readBody(request));
     if (!parsed.success) throw new AppError("invalid", "invalid_name", translate("en", parsed.error.issues[0].message, { max: API_KEY_NAME_MAX }));
-    const created = await createApiKey({ userId: user.id, name: parsed.data.name });
+    const created = await createApiKey({ user, name: parsed.data.name });
     return Response.json(created, { status: 201, headers: { "Cache-Control": "no-store", Location: `/api/keys/${created.id}` } });
   });
