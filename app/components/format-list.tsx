@@ -37,10 +37,10 @@ export function formatName(format: MediaFormat, t: Translate) {
  * the link and the page's download manager starts at once; without JS (no
  * `js` field) the action answers 303 to the stream URL and the browser saves it.
  */
-export function DownloadForm({ formatId, className, children }: { formatId: string; className?: string; children: ReactNode }) {
+export function DownloadForm({ formatId, action, className, children }: { formatId: string; action?: string; className?: string; children: ReactNode }) {
   const hydrated = useHydrated();
   return (
-    <Form method="post" className={className}>
+    <Form method="post" action={action} className={className}>
       <input type="hidden" name="formatId" value={formatId} />
       {hydrated ? <input type="hidden" name="js" value="1" /> : null}
       {children}

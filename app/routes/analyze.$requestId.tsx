@@ -168,7 +168,14 @@ export default function AnalyzePage() {
       {analysis.status === "completed" && analysis.result ? (
         <>
           <header className="flex flex-col gap-4 sm:flex-row">
-            {analysis.result.thumbnail ? <img src={analysis.result.thumbnail} alt="" className="aspect-video w-full rounded-xl object-cover sm:w-64" /> : null}
+            {analysis.result.thumbnail || analysis.result.formats.some((f) => f.hasVideo) ? (
+              <img
+                src={`/thumbnails/${analysis.requestId}`}
+                alt=""
+                data-testid="thumbnail"
+                className="aspect-video w-full rounded-xl bg-slate-200 object-cover sm:w-64 dark:bg-slate-800"
+              />
+            ) : null}
             <div className="min-w-0 space-y-1">
               <h1 className="text-2xl font-bold tracking-tight" data-testid="title">
                 {analysis.result.title}
