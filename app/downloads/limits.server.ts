@@ -1,35 +1,126 @@
 import type { PublicUser } from "~/accounts/index.server";
 import { config } from "~/config.server";
-import { AppError, createLimiter, limitHeaders, logger, UnavailableError, type LimitOutcome } from "~/platform/index.server";
+import { AppError, limitHeaders, logger, redis, UnavailableError } from "~/platform/index.server";
+import { TOKEN_COUNTERS } from "./counters.server";
 
-/** Download limits kept in Redis: links per hour and the tier's daily quota. */
-export const limiters = {
-  hourly: createLimiter({ prefix: "tokens-hour", points: config.MAX_TOKENS_PER_HOUR, durationSeconds: 3600 }),
-  daily: {
-    free: createLimiter({ prefix: "tokens-day-free", points: Math.max(config.FREE_TIER_DAILY, 1), durationSeconds: 86_400 }),
-    pro: createLimiter({ prefix: "tokens-day-pro", points: Math.max(config.PRO_TIER_DAILY, 1), durationSeconds: 86_400 }),
-  },
-};
+/**
+ * A user's link limits, all in Redis and all checked and taken by one script
+ * (one round trip, atomic): active links (a sorted set of link ids scored by
+ * expiry; a revoked link leaves it), links per hour and the tier's daily
+ * quota (counters with the key names and format rate-limiter-flexible uses,
+ * so figures survive the change). The same script counts the link created or
+ * the refusal for monitoring.
+ */
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
-export const dayKey = (userId: string) => `${userId}:${new Date().toISOString().slice(0, 10)}`;
+const activeKey = (userId: string) => `rl:tokens-active:${userId}`;
+const hourlyKey = (userId: string) => `rl:tokens-hour:${userId}`;
+const dayKey = (user: Pick<PublicUser, "id" | "tier">) => `rl:tokens-day-${user.tier}:${user.id}:${new Date().toISOString().slice(0, 10)}`;
+const keysFor = (user: Pick<PublicUser, "id" | "tier">) => [activeKey(user.id), hourlyKey(user.id), dayKey(user), TOKEN_COUNTERS];
+
 export const dailyLimit = (tier: PublicUser["tier"]) => (tier === "pro" ? config.PRO_TIER_DAILY : config.FREE_TIER_DAILY);
 
-export function refusal(outcome: LimitOutcome, code: string, message: string) {
-  if (!outcome.allowed && outcome.reason === "unavailable") {
-    return new UnavailableError("service_unavailable", "Download limits cannot be checked right now. Please try again shortly.", {
-      headers: limitHeaders(outcome),
-    });
-  }
-  return new AppError("limited", code, message, { headers: limitHeaders(outcome) });
+/** KEYS: active set, hourly count, daily count, counters. ARGV: now, max active, per hour, per day, link id, its expiry, lifetime. */
+const TAKE = `
+local now = tonumber(ARGV[1])
+local function refuse(code, limit, ms)
+  redis.call('HINCRBY', KEYS[4], 'refused', 1)
+  redis.call('HINCRBY', KEYS[4], 'refused:' .. code, 1)
+  return {code, limit, ms}
+end
+local function used(key) return tonumber(redis.call('GET', key) or '0') end
+local function lapse(key, fallback)
+  local ms = redis.call('PTTL', key)
+  if ms > 0 then return ms end
+  return fallback
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return refuse('too_many_active_tokens', tonumber(ARGV[2]), tonumber(first[2]) - now)
+end
+if used(KEYS[2]) >= tonumber(ARGV[3]) then return refuse('hourly_limit', tonumber(ARGV[3]), lapse(KEYS[2], ${HOUR_MS})) end
+if used(KEYS[3]) >= tonumber(ARGV[4]) then return refuse('daily_quota_exceeded', tonumber(ARGV[4]), lapse(KEYS[3], ${DAY_MS})) end
+redis.call('ZADD', KEYS[1], ARGV[6], ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ${HOUR_MS}) end
+if redis.call('INCR', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ${DAY_MS}) end
+redis.call('HINCRBY', KEYS[4], 'created', 1)
+return {'', 0, 0}`;
+
+/** The exact opposite of a successful TAKE, for a link that could not be stored after all. ARGV: link id. */
+const GIVE_BACK = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
+if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
+redis.call('HINCRBY', KEYS[4], 'created', -1)
+return 1`;
+
+const MESSAGES: Record<string, (user: PublicUser) => string> = {
+  too_many_active_tokens: () => `You already have ${config.MAX_TOKENS_PER_USER} active download links. Revoke one or wait for it to expire.`,
+  hourly_limit: () => `You can create ${config.MAX_TOKENS_PER_HOUR} download links per hour.`,
+  daily_quota_exceeded: (user) => `Your ${user.tier} plan allows ${dailyLimit(user.tier)} downloads per day.`,
+};
+
+const unavailable = (cause: unknown) =>
+  new UnavailableError("service_unavailable", "Download limits cannot be checked right now. Please try again shortly.", {
+    headers: { "Retry-After": "5" },
+    cause,
+  });
+
+/**
+ * Takes one place under every link limit for `link`, or throws the first
+ * limit it would break (`limited`, with RateLimit-* and Retry-After) without
+ * taking anything; Redis down is `unavailable` (fail closed).
+ */
+export async function takeLinkPlace(user: PublicUser, link: { id: string; expiresAt: Date }) {
+  const now = Date.now();
+  const lifetime = link.expiresAt.getTime() - now;
+  const [code, limit, ms] = (await redis
+    .eval(
+      TAKE,
+      4,
+      ...keysFor(user),
+      now,
+      config.MAX_TOKENS_PER_USER,
+      config.MAX_TOKENS_PER_HOUR,
+      dailyLimit(user.tier),
+      link.id,
+      link.expiresAt.getTime(),
+      lifetime,
+    )
+    .catch((err: unknown) => {
+      throw unavailable(err);
+    })) as [string, number, number];
+  if (!code) return;
+  const resetSeconds = Math.max(1, Math.ceil(ms / 1000));
+  throw new AppError("limited", code, MESSAGES[code](user), {
+    retryAfterSeconds: resetSeconds,
+    headers: limitHeaders({ allowed: false, reason: "limited", limit, remaining: 0, resetSeconds }),
+  });
+}
+
+/** Gives back what takeLinkPlace took, when the link was not stored after all. */
+export async function giveBackLinkPlace(user: PublicUser, linkId: string) {
+  await redis.eval(GIVE_BACK, 4, ...keysFor(user), linkId).catch((err: unknown) => logger.warn({ err }, "could not give back a link's place under the limits"));
+}
+
+/** A link stopped counting as active (revoked, or replaced by its refresh). */
+export async function releaseLinkPlace(userId: string, linkId: string, replacement?: { id: string; expiresAt: Date }) {
+  const key = activeKey(userId);
+  const multi = redis.multi().zrem(key, linkId);
+  if (replacement) multi.zadd(key, replacement.expiresAt.getTime(), replacement.id).pexpireat(key, replacement.expiresAt.getTime());
+  await multi.exec().catch((err: unknown) => logger.warn({ err }, "could not update a user's active links"));
 }
 
 /** Today's downloads for the account page: used and left, by tier. */
 export async function dailyQuota(user: PublicUser) {
   const limit = dailyLimit(user.tier);
-  const res = await limiters.daily[user.tier].get(dayKey(user.id)).catch((err: unknown) => {
+  const counted = await redis.get(dayKey(user)).catch((err: unknown) => {
     logger.warn({ err }, "could not read a daily quota");
     return null;
   });
-  const used = Math.min(limit, res?.consumedPoints ?? 0);
+  const used = Math.min(limit, Number(counted ?? 0));
   return { limit, used, left: limit - used };
 }
