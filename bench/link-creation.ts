@@ -125,7 +125,7 @@ try {
       fetch(`${app.baseUrl}/analyze/${target.requestId}?_data=${encodeURIComponent("routes/analyze.$requestId")}`, {
         method: "POST",
         headers: { Cookie: target.cookie },
-        body: new URLSearchParams({ formatId }),
+        body: new URLSearchParams({ formatId, js: "1" }),
       }),
     ),
   );

@@ -8,20 +8,37 @@ import { TOKEN_COUNTERS } from "./counters.server";
  * (one round trip, atomic): active links (a sorted set of link ids scored by
  * expiry; a revoked link leaves it), links per hour and the tier's daily
  * quota (counters with the key names and format rate-limiter-flexible uses,
- * so figures survive the change). The same script counts the link created or
- * the refusal for monitoring.
+ * so figures survive the change), and for guests the quota of their client
+ * address too (a new guest cookie does not buy more downloads). The same
+ * script counts the link created or the refusal for monitoring.
  */
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 const activeKey = (userId: string) => `rl:tokens-active:${userId}`;
 const hourlyKey = (userId: string) => `rl:tokens-hour:${userId}`;
-const dayKey = (user: Pick<PublicUser, "id" | "tier">) => `rl:tokens-day-${user.tier}:${user.id}:${new Date().toISOString().slice(0, 10)}`;
-const keysFor = (user: Pick<PublicUser, "id" | "tier">) => [activeKey(user.id), hourlyKey(user.id), dayKey(user), TOKEN_COUNTERS];
+const dayKey = (user: Pick<PublicUser, "id" | "tier">) => `rl:tokens-day-${user.tier}:${user.id}:${today()}`;
+const today = () => new Date().toISOString().slice(0, 10);
+const addressKey = (ip: string) => `rl:tokens-day-guest-ip:${ip}:${today()}`;
+const keysFor = (user: Pick<PublicUser, "id" | "tier">, ip: string) => [activeKey(user.id), hourlyKey(user.id), dayKey(user), TOKEN_COUNTERS, addressKey(ip)];
 
-export const dailyLimit = (tier: PublicUser["tier"]) => (tier === "pro" ? config.PRO_TIER_DAILY : config.FREE_TIER_DAILY);
+const DAILY: Record<PublicUser["tier"], number> = { free: config.FREE_TIER_DAILY, pro: config.PRO_TIER_DAILY, guest: config.GUEST_DAILY };
+export const dailyLimit = (tier: PublicUser["tier"]) => DAILY[tier];
+/** The address quota applies to guests only (-1: not checked). */
+const addressLimit = (tier: PublicUser["tier"]) => (tier === "guest" ? config.GUEST_DAILY : -1);
 
-/** KEYS: active set, hourly count, daily count, counters. ARGV: now, max active, per hour, per day, link id, its expiry, lifetime. */
+/** What a refused quota says: guests are invited to sign up, with the plans' numbers. */
+function quotaMessage(tier: PublicUser["tier"]) {
+  if (tier === "guest") {
+    return `Guests can download ${config.GUEST_DAILY} files a day. Sign up free for ${config.FREE_TIER_DAILY} a day (Pro: ${config.PRO_TIER_DAILY}).`;
+  }
+  return `Your ${tier} plan allows ${dailyLimit(tier)} downloads per day.`;
+}
+
+/**
+ * KEYS: active set, hourly count, daily count, counters, the address' daily count.
+ * ARGV: now, max active, per hour, per day, link id, its expiry, lifetime, per address per day (-1: none), the quota's refusal code.
+ */
 const TAKE = `
 local now = tonumber(ARGV[1])
 local function refuse(code, limit, ms)
@@ -41,26 +58,32 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   return refuse('too_many_active_tokens', tonumber(ARGV[2]), tonumber(first[2]) - now)
 end
 if used(KEYS[2]) >= tonumber(ARGV[3]) then return refuse('hourly_limit', tonumber(ARGV[3]), lapse(KEYS[2], ${HOUR_MS})) end
-if used(KEYS[3]) >= tonumber(ARGV[4]) then return refuse('daily_quota_exceeded', tonumber(ARGV[4]), lapse(KEYS[3], ${DAY_MS})) end
+if used(KEYS[3]) >= tonumber(ARGV[4]) then return refuse(ARGV[9], tonumber(ARGV[4]), lapse(KEYS[3], ${DAY_MS})) end
+local perAddress = tonumber(ARGV[8])
+if perAddress >= 0 and used(KEYS[5]) >= perAddress then return refuse(ARGV[9], perAddress, lapse(KEYS[5], ${DAY_MS})) end
 redis.call('ZADD', KEYS[1], ARGV[6], ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ${HOUR_MS}) end
 if redis.call('INCR', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ${DAY_MS}) end
+if perAddress >= 0 and redis.call('INCR', KEYS[5]) == 1 then redis.call('PEXPIRE', KEYS[5], ${DAY_MS}) end
 redis.call('HINCRBY', KEYS[4], 'created', 1)
 return {'', 0, 0}`;
 
-/** The exact opposite of a successful TAKE, for a link that could not be stored after all. ARGV: link id. */
+/** The exact opposite of a successful TAKE, for a link that could not be stored after all. ARGV: link id, whether the address counted ('1'). */
 const GIVE_BACK = `
 redis.call('ZREM', KEYS[1], ARGV[1])
-if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
-if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
+local function giveBack(key) if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end end
+giveBack(KEYS[2])
+giveBack(KEYS[3])
+if ARGV[2] == '1' then giveBack(KEYS[5]) end
 redis.call('HINCRBY', KEYS[4], 'created', -1)
 return 1`;
 
 const MESSAGES: Record<string, (user: PublicUser) => string> = {
   too_many_active_tokens: () => `You already have ${config.MAX_TOKENS_PER_USER} active download links. Revoke one or wait for it to expire.`,
   hourly_limit: () => `You can create ${config.MAX_TOKENS_PER_HOUR} download links per hour.`,
-  daily_quota_exceeded: (user) => `Your ${user.tier} plan allows ${dailyLimit(user.tier)} downloads per day.`,
+  daily_quota_exceeded: (user) => quotaMessage(user.tier),
+  guest_quota_exceeded: (user) => quotaMessage(user.tier),
 };
 
 const unavailable = (cause: unknown) =>
@@ -74,14 +97,14 @@ const unavailable = (cause: unknown) =>
  * limit it would break (`limited`, with RateLimit-* and Retry-After) without
  * taking anything; Redis down is `unavailable` (fail closed).
  */
-export async function takeLinkPlace(user: PublicUser, link: { id: string; expiresAt: Date }) {
+export async function takeLinkPlace(user: PublicUser, ip: string, link: { id: string; expiresAt: Date }) {
   const now = Date.now();
   const lifetime = link.expiresAt.getTime() - now;
   const [code, limit, ms] = (await redis
     .eval(
       TAKE,
-      4,
-      ...keysFor(user),
+      5,
+      ...keysFor(user, ip),
       now,
       config.MAX_TOKENS_PER_USER,
       config.MAX_TOKENS_PER_HOUR,
@@ -89,6 +112,8 @@ export async function takeLinkPlace(user: PublicUser, link: { id: string; expire
       link.id,
       link.expiresAt.getTime(),
       lifetime,
+      addressLimit(user.tier),
+      user.tier === "guest" ? "guest_quota_exceeded" : "daily_quota_exceeded",
     )
     .catch((err: unknown) => {
       throw unavailable(err);
@@ -102,8 +127,10 @@ export async function takeLinkPlace(user: PublicUser, link: { id: string; expire
 }
 
 /** Gives back what takeLinkPlace took, when the link was not stored after all. */
-export async function giveBackLinkPlace(user: PublicUser, linkId: string) {
-  await redis.eval(GIVE_BACK, 4, ...keysFor(user), linkId).catch((err: unknown) => logger.warn({ err }, "could not give back a link's place under the limits"));
+export async function giveBackLinkPlace(user: PublicUser, ip: string, linkId: string) {
+  await redis
+    .eval(GIVE_BACK, 5, ...keysFor(user, ip), linkId, user.tier === "guest" ? "1" : "0")
+    .catch((err: unknown) => logger.warn({ err }, "could not give back a link's place under the limits"));
 }
 
 /** A link stopped counting as active (revoked, or replaced by its refresh). */

@@ -135,13 +135,13 @@ export async function createStreamToken({ user, requestId, formatId, ip, userAge
     bindUa: config.STREAM_TOKEN_BIND_UA,
     expiresAt: expiryFromNow(),
   };
-  await takeLinkPlace(user, row);
+  await takeLinkPlace(user, ip, row);
   try {
     const token = await signToken(row.id);
     await db.insert(streamTokens).values({ ...row, tokenHash: hashToken(token) });
     return { created: tokenResponse(token, row), format };
   } catch (err) {
-    await giveBackLinkPlace(user, row.id);
+    await giveBackLinkPlace(user, ip, row.id);
     throw err;
   }
 }
