@@ -71,7 +71,10 @@ const schema = z
     AUTH_RATE_LIMIT_WINDOW_SECONDS: int(900, 1),
 
     STREAM_TOKEN_EXPIRES_MINUTES: int(30, 1, 24 * 60),
+    /** Downloads (links) a user may have running at once; parallel connections on one link count once. */
     MAX_CONCURRENT_STREAMS: int(3, 1),
+    /** Connections one link may have open at once (a download manager's parallel Range requests, a player's seeks). */
+    MAX_CONNECTIONS_PER_LINK: int(8, 1, 64),
     /** A stream's claim on its slot lapses this long after its process stops renewing it (a crash). */
     STREAM_SLOT_TTL_SECONDS: int(60, 1, 3600),
     MAX_TOKENS_PER_USER: int(5, 1),

@@ -8,7 +8,6 @@ import { FormatList, formatName, RecommendedDownload } from "~/components/format
 import { StatusPill } from "~/components/status-pill";
 import { useI18n } from "~/hooks/use-i18n";
 import { useSocketEvent } from "~/hooks/use-socket";
-import { downloadFileName } from "~/lib/file-name";
 import { formatDuration } from "~/lib/formats";
 import { errorMessage, isMessageKey } from "~/lib/i18n";
 import { isPermanentFailure } from "~/lib/media-url";
@@ -40,7 +39,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const formatId = formText(form, "formatId");
   const { t, explain } = await requestTranslator(request);
   try {
-    const created = await createStreamToken({
+    const { created, format } = await createStreamToken({
       user,
       requestId: params.requestId ?? "",
       formatId,
@@ -48,15 +47,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       userAgent: request.headers.get("User-Agent"),
     });
     if (form.get("js") !== "1") throw redirect(created.streamUrl, 303);
-    const row = await getAnalysis({ requestId: params.requestId ?? "", userId: user.id });
-    const format = row?.result?.formats.find((f) => f.id === formatId);
     return {
-      download: {
-        ...created,
-        label: format ? formatName(format, t) : formatId,
-        delivery: format?.delivery ?? "pipe",
-        fileName: downloadFileName(row?.result?.title ?? "video", format?.ext ?? "bin"),
-      },
+      download: { ...created, label: formatName(format, t), delivery: format.delivery },
       error: null,
     };
   } catch (err) {

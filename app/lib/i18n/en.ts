@@ -243,6 +243,7 @@ export const en = {
   "error.cross_site": "Requests from other sites cannot change anything here.",
   "error.too_many_analyses": "You already have {max} analyses waiting. Wait for one to finish.",
   "error.rate_limited": "Too many requests from your address. Slow down and try again shortly.",
+  "error.too_many_connections": "This download link has too many connections open at once. Use fewer connections in your download manager.",
   "error.too_many_streams": "Too many downloads are running at once. Wait for one to finish.",
   "error.refresh_limit": "This link cannot be refreshed again. Create a new one.",
   "error.too_many_api_keys": "You already have {max} API keys. Revoke one first.",

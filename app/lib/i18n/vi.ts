@@ -240,6 +240,7 @@ export const vi: Record<MessageKey, string> = {
   "error.cross_site": "Yêu cầu từ trang khác không được phép thay đổi gì ở đây.",
   "error.too_many_analyses": "Bạn đã có {max} lượt phân tích đang chờ. Hãy đợi một lượt xong.",
   "error.rate_limited": "Địa chỉ của bạn gửi quá nhiều yêu cầu. Hãy chậm lại và thử lại sau.",
+  "error.too_many_connections": "Liên kết tải này đang mở quá nhiều kết nối cùng lúc. Hãy giảm số kết nối của trình tải.",
   "error.too_many_streams": "Đang có quá nhiều lượt tải cùng lúc. Hãy chờ một lượt tải xong.",
   "error.refresh_limit": "Không thể làm mới liên kết này thêm nữa. Hãy tạo liên kết mới.",
   "error.too_many_api_keys": "Bạn đã có {max} khóa API. Hãy thu hồi một khóa trước.",
