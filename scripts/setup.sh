@@ -2,7 +2,8 @@
 # Idempotent setup: installs what is missing and nothing else.
 #   - Debian packages: yt-dlp, ffmpeg, postgresql, redis-server, chromium,
 #     and with --test also prometheus and docker-compose (the tests check the metrics
-#     output with promtool and the compose file with `docker-compose config`)
+#     output with promtool and the compose file with `docker-compose config`, and unzip
+#     tests the playlist ZIPs)
 #     (as root through apt-get; otherwise it prints the apt line and stops)
 #   - npm packages from package-lock.json when node_modules is stale
 set -euo pipefail
@@ -19,6 +20,7 @@ have setpriv || missing+=(util-linux)
 if [[ "${1:-}" == "--test" ]]; then
   have promtool || missing+=(prometheus)
   have docker-compose || missing+=(docker-compose)
+  have unzip || missing+=(unzip)
 fi
 
 if ((${#missing[@]})); then

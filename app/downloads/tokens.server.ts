@@ -8,7 +8,9 @@ import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { AppError, consume, logger, redis } from "~/platform/index.server";
 import { countToken } from "./counters.server";
+import type { MediaOptions } from "~/lib/media-options";
 import { dailyLimit, dayKey, limiters, refusal } from "./limits.server";
+import { planMedia } from "./media-plan.server";
 import { streamTokens, type StreamToken } from "./tables";
 
 export const STREAM_ABORT_CHANNEL = "stream:abort";
@@ -95,7 +97,7 @@ export async function verifyStreamToken(token: string, client: { ip: string; use
   return row;
 }
 
-type TokenRequest = { user: PublicUser; requestId: string; formatId: string; ip: string; userAgent: string | null };
+type TokenRequest = { user: PublicUser; requestId: string; formatId: string; options?: MediaOptions; ip: string; userAgent: string | null };
 
 export type CreatedToken = { token: string; tokenId: string; streamUrl: string; expiresAt: string };
 
@@ -122,12 +124,11 @@ export async function createStreamToken(request: TokenRequest): Promise<CreatedT
   }
 }
 
-async function issueStreamToken({ user, requestId, formatId, ip, userAgent }: TokenRequest): Promise<CreatedToken> {
+async function issueStreamToken({ user, requestId, formatId, options, ip, userAgent }: TokenRequest): Promise<CreatedToken> {
   const analysis = await getAnalysis({ requestId, userId: user.id });
   if (!analysis) throw new AppError("not_found", "not_found", "No analysis with this id.");
   if (analysis.status !== "completed" || !analysis.result) throw new AppError("conflict", "analysis_not_ready", "This analysis has not finished yet.");
-  const format = analysis.result.formats.find((f) => f.id === formatId);
-  if (!format) throw new AppError("not_found", "format_not_found", "This analysis has no such format.");
+  const plan = planMedia(analysis.result, analysis.sources ?? {}, formatId, options);
 
   return db.transaction(async (tx) => {
     // One creation at a time per user: the count below and the insert are one atomic step.
@@ -153,9 +154,13 @@ async function issueStreamToken({ user, requestId, formatId, ip, userAgent }: To
     }
     const hourly = await consume(limiters.hourly, user.id);
     if (!hourly.allowed) throw refusal(hourly, "hourly_limit", `You can create ${config.MAX_TOKENS_PER_HOUR} download links per hour.`);
-    const daily = await consume(limiters.daily[user.tier], dayKey(user.id));
+    // A playlist ZIP counts each entry as a download.
+    const daily = await consume(limiters.daily[user.tier], dayKey(user.id), plan.downloads);
     if (!daily.allowed || dailyLimit(user.tier) === 0) {
       await limiters.hourly.reward(user.id, 1).catch((err: unknown) => logger.warn({ err }, "could not give back an hourly link point"));
+      // A refused ZIP must not use up what is left for single downloads.
+      if (!daily.allowed && plan.downloads > 1)
+        await limiters.daily[user.tier].reward(dayKey(user.id), plan.downloads).catch((err: unknown) => logger.warn({ err }, "could not give back daily points"));
       throw refusal(
         daily.allowed ? { allowed: false, reason: "limited", limit: 0, remaining: 0, resetSeconds: 86_400 } : daily,
         "daily_quota_exceeded",
@@ -168,10 +173,11 @@ async function issueStreamToken({ user, requestId, formatId, ip, userAgent }: To
       userId: user.id,
       analysisId: analysis.id,
       sourceUrl: analysis.url,
-      formatId: format.id,
-      title: analysis.result!.title,
-      ext: format.ext,
-      delivery: format.delivery,
+      formatId: plan.formatId,
+      title: plan.title,
+      ext: plan.ext,
+      delivery: plan.delivery,
+      options: plan.options,
       clientIp: ip,
       userAgent: userAgent?.slice(0, 512) ?? null,
       bindIp: config.STREAM_TOKEN_BIND_IP,
