@@ -40,3 +40,30 @@ export function parseClock(text: string): number | null {
   return value.split(":").reduce((total, part) => total * 60 + Number(part), 0);
 }
 
+
+/**
+ * The page's plain forms → options (the same checks as the API's JSON):
+ * `entries` checkboxes, `clipStart`/`clipEnd` as mm:ss, `subtitleLang` with
+ * `subtitleFormat`, `embedSubtitles`. A field that cannot be read gives its
+ * error code instead.
+ */
+export function mediaOptionsFromForm(form: FormData): { options: MediaOptions } | { error: string } {
+  const text = (name: string) => {
+    const value = form.get(name);
+    return typeof value === "string" ? value : "";
+  };
+  const raw: Record<string, unknown> = {};
+  const entries = form.getAll("entries").map((v) => Number(v));
+  if (entries.length) raw.entries = entries;
+  const start = parseClock(text("clipStart"));
+  const end = parseClock(text("clipEnd"));
+  if (start !== null || end !== null) {
+    if (end === null || Number.isNaN(end) || Number.isNaN(start)) return { error: "invalid_clip_time" };
+    raw.clip = { start: start ?? 0, end };
+  }
+  if (text("subtitleLang")) raw.subtitles = { lang: text("subtitleLang"), format: text("subtitleFormat") };
+  const embed = form.getAll("embedSubtitles").filter((v): v is string => typeof v === "string" && v !== "");
+  if (embed.length) raw.embedSubtitles = embed;
+  const parsed = MediaOptionsSchema.safeParse(raw);
+  return parsed.success ? { options: parsed.data } : { error: "invalid_request" };
+}

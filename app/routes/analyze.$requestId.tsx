@@ -2,20 +2,23 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useRevalidator } from "@remix-run/react";
 import { useCallback, useEffect, useState } from "react";
+import { ClipForm } from "~/components/clip-form";
 import { CopyButton } from "~/components/copy-button";
 import { DownloadPanel } from "~/components/download-panel";
 import { FormatList, formatName } from "~/components/format-list";
+import { PlaylistForm } from "~/components/playlist-form";
 import { StatusPill } from "~/components/status-pill";
 import { useI18n } from "~/hooks/use-i18n";
 import { useSocketEvent } from "~/hooks/use-socket";
 import { downloadFileName } from "~/lib/file-name";
 import { formatDuration } from "~/lib/formats";
 import { errorMessage, isMessageKey } from "~/lib/i18n";
+import { mediaOptionsFromForm } from "~/lib/media-options";
 import { pageTitle } from "~/lib/page-title";
 import type { AnalysisUpdate } from "~/lib/socket-events";
 import { requireUser } from "~/accounts/index.server";
 import { getAnalysis, toView } from "~/analysis/index.server";
-import { createStreamToken } from "~/downloads/index.server";
+import { createStreamToken, findOwnedToken } from "~/downloads/index.server";
 import { AppError } from "~/platform/index.server";
 import { formText, requestTranslator, statusOf } from "~/web/index.server";
 
@@ -28,29 +31,39 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return toView(row);
 }
 
-/** Download button: a token for the chosen format; the page then shows its link, shown this once. */
+/**
+ * Download buttons: a token for the chosen format (with playlist entries, a
+ * clip or subtitles when the form sends them); the page then shows its link,
+ * shown this once.
+ */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const form = await request.formData();
   const formatId = formText(form, "formatId");
   const { t, explain } = await requestTranslator(request);
+  const read = mediaOptionsFromForm(form);
+  if ("error" in read) return data({ download: null, error: explain({ code: read.error }) }, { status: 400 });
+  const { options } = read;
   try {
     const created = await createStreamToken({
       user,
       requestId: params.requestId ?? "",
       formatId,
+      options,
       ip: context.clientIp,
       userAgent: request.headers.get("User-Agent"),
     });
-    const row = await getAnalysis({ requestId: params.requestId ?? "", userId: user.id });
-    const format = row?.result?.formats.find((f) => f.id === formatId);
+    // The link's own record says what it sends (a ZIP, a clip, a subtitle file…).
+    const link = await findOwnedToken(created.token, user.id);
+    const analysis = await getAnalysis({ requestId: params.requestId ?? "", userId: user.id });
+    const format = analysis?.result?.formats.find((f) => f.id === formatId);
+    const label = options.entries
+      ? t("playlist.zipLabel", { count: link.options?.entries?.length ?? options.entries.length })
+      : format
+        ? formatName(format, t)
+        : `${link.options?.subtitles?.lang ?? ""} · ${link.ext.toUpperCase()}`;
     return {
-      download: {
-        ...created,
-        label: format ? formatName(format, t) : formatId,
-        delivery: format?.delivery ?? "pipe",
-        fileName: downloadFileName(row?.result?.title ?? "video", format?.ext ?? "bin"),
-      },
+      download: { ...created, label, delivery: link.delivery, fileName: downloadFileName(link.title, link.ext) },
       error: null,
     };
   } catch (err) {
@@ -140,7 +153,9 @@ export default function AnalyzePage() {
       {analysis.status === "completed" && analysis.result ? (
         <>
           <header className="flex flex-col gap-4 sm:flex-row">
-            {analysis.result.thumbnail ? <img src={analysis.result.thumbnail} alt="" className="aspect-video w-full rounded-xl object-cover sm:w-64" /> : null}
+            {analysis.result.thumbnail ? (
+              <img src={analysis.result.thumbnail} alt="" className="aspect-video w-full self-start rounded-xl object-cover sm:w-64" />
+            ) : null}
             <div className="min-w-0 space-y-1">
               <h1 className="text-2xl font-bold tracking-tight" data-testid="title">
                 {analysis.result.title}
@@ -161,6 +176,7 @@ export default function AnalyzePage() {
                 </a>
                 <CopyButton text={analysis.result.webpageUrl || analysis.url} label={t("analysis.copyLink")} done={t("analysis.copied")} />
               </div>
+              {analysis.result.kind !== "playlist" ? <ClipForm formats={analysis.result.formats} durationSeconds={analysis.result.durationSeconds} /> : null}
             </div>
           </header>
           {actionData?.download ? <DownloadPanel key={actionData.download.tokenId} download={actionData.download} /> : null}
@@ -173,7 +189,11 @@ export default function AnalyzePage() {
               {actionData.error}
             </p>
           ) : null}
-          <FormatList formats={analysis.result.formats} />
+          {analysis.result.kind === "playlist" ? (
+            <PlaylistForm entries={analysis.result.entries ?? []} tokenId={actionData?.download?.tokenId ?? null} />
+          ) : (
+            <FormatList formats={analysis.result.formats} subtitles={analysis.result.subtitles} />
+          )}
         </>
       ) : null}
 

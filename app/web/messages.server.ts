@@ -7,6 +7,7 @@ const ERROR_PARAMS: Record<string, Record<string, number>> = {
   too_many_active_tokens: { max: config.MAX_TOKENS_PER_USER },
   hourly_limit: { max: config.MAX_TOKENS_PER_HOUR },
   too_many_analyses: { max: config.MAX_PENDING_ANALYSES },
+  too_many_entries: { max: config.MAX_PLAYLIST_ENTRIES },
 };
 
 /** `t` in the request's language, and error codes in it too: for actions that answer a page with a sentence. */

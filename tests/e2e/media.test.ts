@@ -1,0 +1,130 @@
+/**
+ * Media operations in a real browser: a playlist chosen with checkboxes and
+ * downloaded as one ZIP (with per-entry progress), and a clip cut from the
+ * start/end fields — with JavaScript and without.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
+import { PLAYLIST_ENTRIES, startOrigin, type Origin } from "../fixtures/origin";
+import { egressAllow, startApp, type RunningApp } from "../support/app";
+import { launchBrowser, screenshot } from "../support/browser";
+import { uniqueEmail } from "../support/http";
+
+const run = promisify(execFile);
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "tvn-media-e2e-"));
+const SUBMIT = '[data-testid="analyze-form"] button[type="submit"]';
+
+let app: RunningApp;
+let origin: Origin;
+let fixtures: MediaFixtures;
+let browser: Browser;
+
+beforeAll(async () => {
+  fixtures = await ensureMediaFixtures();
+  origin = await startOrigin(fixtures);
+  [app, browser] = await Promise.all([
+    startApp({ env: { ...egressAllow(origin), REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/6") } }),
+    launchBrowser(),
+  ]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  await origin?.close();
+});
+
+async function signUpAndAnalyse(page: Page, url: string) {
+  await page.goto(`${app.baseUrl}/signup`);
+  await page.fill('input[name="email"]', uniqueEmail("e2e-media"));
+  await page.fill('input[name="password"]', "a long password");
+  await page.fill('input[name="confirmPassword"]', "a long password");
+  await page.click('main button[type="submit"]');
+  await page.waitForSelector('[data-testid="analyze-form"]');
+  await page.fill('input[name="url"]', url);
+  await page.click(SUBMIT);
+  await page.waitForSelector('[data-testid="analysis"][data-status="completed"]', { timeout: 30_000 });
+}
+
+/** The ZIP's files, after `unzip -t` accepted it. */
+async function unzipped(zip: string) {
+  await run("unzip", ["-t", zip]);
+  const out = fs.mkdtempSync(path.join(work, "zip-"));
+  await run("unzip", ["-q", zip, "-d", out]);
+  return Object.fromEntries(fs.readdirSync(out).map((name) => [name, createHash("sha256").update(fs.readFileSync(path.join(out, name))).digest("hex")]));
+}
+
+describe("playlists and clips in a real browser", () => {
+  it("chooses entries with select none and checkboxes, downloads one ZIP, and shows each entry's progress", async () => {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await signUpAndAnalyse(page, origin.pageUrl("playlist"));
+    expect(await page.locator('[data-testid="playlist-entry"]').count()).toBe(PLAYLIST_ENTRIES.length);
+    expect(await page.locator('input[name="entries"]:checked').count()).toBe(PLAYLIST_ENTRIES.length);
+
+    await page.click('button:has-text("Select none")');
+    expect(await page.locator('input[name="entries"]:checked').count()).toBe(0);
+    expect(await page.isDisabled('button:has-text("Download ZIP")')).toBe(true);
+    await page.check("#entry-1");
+    await page.check("#entry-2");
+    await screenshot(page, "media-1-playlist");
+    await page.click('button:has-text("Download ZIP")');
+    await page.waitForSelector('[data-testid="download-panel"]');
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="save-link"]')]);
+    await page.waitForSelector('[data-testid="progress"][data-status="completed"]', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid="playlist-entry"][data-status="done"] >> nth=1');
+    expect(await page.textContent('[data-testid="playlist-progress"]')).toBe("Entry 2 of 2");
+    await screenshot(page, "media-2-playlist-done");
+
+    expect(download.suggestedFilename()).toMatch(/\.zip$/);
+    expect(await unzipped(await download.path())).toEqual({
+      "Tập 1 – Mở đầu.mp4": fixtures.files.mp4.sha256,
+      "Tập 2 Kết thúc.webm": fixtures.files.webm.sha256,
+    });
+    await context.close();
+  });
+
+  it("does the same through plain forms with JavaScript off, and cuts a clip from the start/end fields", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 375, height: 800 } });
+    const page = await context.newPage();
+    await signUpAndAnalyse(page, origin.pageUrl("playlist"));
+    await page.uncheck("#entry-1");
+    await page.uncheck("#entry-4");
+    await page.check('input[name="formatId"][value="best"]');
+    await page.click('button:has-text("Download ZIP")');
+    await page.waitForSelector('[data-testid="download-panel"]');
+    const zipHref = await page.getAttribute('[data-testid="save-link"]', "href");
+    const zip = path.join(work, "no-js.zip");
+    fs.writeFileSync(zip, Buffer.from(await (await fetch(`${app.baseUrl}${zipHref}`)).arrayBuffer()));
+    expect(await unzipped(zip)).toEqual({ "Tập 1 – Mở đầu.mp4": fixtures.files.mp4.sha256, "Tập 2 Kết thúc.webm": fixtures.files.webm.sha256 });
+
+    await page.goto(`${app.baseUrl}/`);
+    await page.fill('input[name="url"]', origin.pageUrl("video"));
+    await page.click(SUBMIT);
+    await page.waitForSelector('[data-testid="analysis"][data-status="completed"]', { timeout: 30_000 });
+    await page.fill('[data-testid="clip-form"] input[name="clipStart"]', "0:00.5");
+    await page.fill('[data-testid="clip-form"] input[name="clipEnd"]', "0:02");
+    await screenshot(page, "media-3-clip");
+    await page.click('[data-testid="clip-form"] button[type="submit"]');
+    await page.waitForSelector('[data-testid="download-panel"]');
+    const clipHref = await page.getAttribute('[data-testid="save-link"]', "href");
+    const clip = path.join(work, "clip.mp4");
+    fs.writeFileSync(clip, Buffer.from(await (await fetch(`${app.baseUrl}${clipHref}`)).arrayBuffer()));
+    const { stdout } = await run("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", clip]);
+    expect(Math.abs(Number(stdout.trim()) - 1.5)).toBeLessThanOrEqual(0.5);
+
+    await page.fill('[data-testid="clip-form"] input[name="clipStart"]', "0:02");
+    await page.fill('[data-testid="clip-form"] input[name="clipEnd"]', "0:01");
+    await page.click('[data-testid="clip-form"] button[type="submit"]');
+    expect(await page.textContent('[data-testid="download-error"]')).toBe("A clip must end after it starts.");
+    await context.close();
+  });
+});
