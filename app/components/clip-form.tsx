@@ -8,7 +8,8 @@ const field = "w-24 rounded-md border border-slate-300 bg-white px-2 py-1 dark:b
 /** Start and end (mm:ss) of a clip and the format to cut it from: a plain form, so it works without JS too. */
 export function ClipForm({ formats, durationSeconds }: { formats: MediaFormat[]; durationSeconds: number | null }) {
   const { t } = useI18n();
-  const sources = formats.filter((f) => f.hasVideo || f.derived === "mp3" || f.derived === "m4a" || f.derived === "opus");
+  // Pictures first (the usual clip), then the converted sound.
+  const sources = [...formats.filter((f) => f.hasVideo), ...formats.filter((f) => f.derived === "mp3" || f.derived === "m4a" || f.derived === "opus")];
   if (!sources.length) return null;
   return (
     <Form method="post" className="space-y-2 rounded-xl border border-slate-200 p-3 dark:border-slate-800" data-testid="clip-form">
