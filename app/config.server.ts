@@ -93,6 +93,12 @@ const schema = z
     /** Per client IP, on every /api/streaming/* request. */
     API_RATE_LIMIT_PER_MINUTE: int(300, 1),
     FREE_TIER_DAILY: int(10, 0),
+    /** Downloads a day for visitors without an account, per client address; 0 turns guest use off. */
+    GUEST_DAILY: int(3, 0),
+    /** Guest accounts one client address may start per hour (each first visit that analyses starts one). */
+    GUEST_STARTS_PER_HOUR: int(20, 1),
+    /** Guest accounts (and what they analysed) are removed this long after they were made. */
+    GUEST_RETENTION_DAYS: int(7, 1, 365),
     PRO_TIER_DAILY: int(100, 0),
     METRICS_RETENTION_HOURS: int(24, 1),
     /** Bearer token for /api/monitoring/* and /metrics without an admin session (Prometheus scrapers). */

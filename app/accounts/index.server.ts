@@ -15,6 +15,7 @@ export {
   redirectIfSignedIn,
   requireAdmin,
   requireUser,
+  startGuestSession,
 } from "./session.server";
-export { emailsByIds, type PublicUser, setUserTier } from "./users.server";
+export { deleteOldGuests, emailsByIds, type PublicUser, setUserTier } from "./users.server";
 export type { User } from "./tables";

@@ -2,14 +2,16 @@ import { sql } from "drizzle-orm";
 import { index, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /** The accounts capability's tables: users and their server-side sessions. */
-export const tierEnum = pgEnum("tier", ["free", "pro"]);
+/** `guest`: a visitor who has not signed up (no email, no password; limits per client address too). */
+export const tierEnum = pgEnum("tier", ["free", "pro", "guest"]);
 export const roleEnum = pgEnum("role", ["user", "admin"]);
 
 export const users = pgTable("users", {
   id: uuid("id").primaryKey().defaultRandom(),
-  /** Stored lower-cased and trimmed, so the unique constraint is case-insensitive. */
-  email: text("email").notNull().unique(),
-  passwordHash: text("password_hash").notNull(),
+  /** Stored lower-cased and trimmed, so the unique constraint is case-insensitive. Null for guests. */
+  email: text("email").unique(),
+  /** Null for guests: nobody can sign in to a guest account, only continue its session or sign up from it. */
+  passwordHash: text("password_hash"),
   tier: tierEnum("tier").notNull().default("free"),
   role: roleEnum("role").notNull().default("user"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -1,5 +1,5 @@
 import { config } from "~/config.server";
-import type { YtDlpFormat, YtDlpInfo } from "~/lib/formats";
+import { isMediaExtension, type YtDlpFormat, type YtDlpInfo } from "~/lib/formats";
 import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
 import { logger, spawnTool } from "~/platform/index.server";
 
@@ -153,7 +153,14 @@ export async function fetchVideoInfo(
 }
 
 type ProbeStream = { codec_type?: string; codec_name?: string; width?: number; height?: number; avg_frame_rate?: string };
-type ProbeOutput = { streams?: ProbeStream[]; format?: { duration?: string; size?: string; bit_rate?: string } };
+type ProbeOutput = { streams?: ProbeStream[]; format?: { duration?: string; size?: string; bit_rate?: string; probe_score?: number } };
+
+/**
+ * ffprobe guesses at anything: a long text file reads as AMR-WB audio with a
+ * score of 26. Below the score a file extension alone gives (50), a file
+ * whose name says nothing of media is taken for what it is: not media.
+ */
+const CONFIDENT_PROBE_SCORE = 50;
 
 /** ffprobe's JSON, or null (logged) when it printed something else: the format just stays unprobed. */
 function parseProbe(stdout: string): ProbeOutput | null {
@@ -164,6 +171,9 @@ function parseProbe(stdout: string): ProbeOutput | null {
     return null;
   }
 }
+
+/** "Video" streams that are a picture (cover art) or text rendered as pictures: not a video. */
+const STILL_OR_TEXT_CODECS = new Set(["mjpeg", "png", "bmp", "gif", "webp", "ansi", "bintext", "xbin", "idf", "tty"]);
 
 function frameRate(rate: string | undefined) {
   const [num, den] = (rate ?? "").split("/").map(Number);
@@ -209,7 +219,12 @@ export async function enrichWithProbe(info: YtDlpInfo, { signal }: { signal?: Ab
       if (!probe || probe.code !== 0) return;
       const parsed = parseProbe(probe.stdout);
       if (!parsed) return;
-      const video = parsed.streams?.find((s) => s.codec_type === "video" && s.codec_name !== "mjpeg" && s.codec_name !== "png");
+      if ((parsed.format?.probe_score ?? 0) < CONFIDENT_PROBE_SCORE && !isMediaExtension(format.ext)) {
+        format.vcodec = "none";
+        format.acodec = "none";
+        return;
+      }
+      const video = parsed.streams?.find((s) => s.codec_type === "video" && !STILL_OR_TEXT_CODECS.has(s.codec_name ?? ""));
       const audio = parsed.streams?.find((s) => s.codec_type === "audio");
       format.vcodec = video?.codec_name ?? "none";
       format.acodec = audio?.codec_name ?? "none";

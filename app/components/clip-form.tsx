@@ -1,7 +1,6 @@
-import { Form } from "@remix-run/react";
 import { useI18n } from "~/hooks/use-i18n";
 import { formatDuration, type MediaFormat } from "~/lib/formats";
-import { formatName } from "./format-list";
+import { DownloadForm, formatName } from "./format-list";
 
 const field = "w-24 rounded-md border border-slate-300 bg-white px-2 py-1 dark:border-slate-700 dark:bg-slate-950";
 
@@ -12,7 +11,7 @@ export function ClipForm({ formats, durationSeconds }: { formats: MediaFormat[];
   const sources = [...formats.filter((f) => f.hasVideo), ...formats.filter((f) => f.derived === "mp3" || f.derived === "m4a" || f.derived === "opus")];
   if (!sources.length) return null;
   return (
-    <Form method="post" className="space-y-2 rounded-xl border border-slate-200 p-3 dark:border-slate-800" data-testid="clip-form">
+    <DownloadForm className="space-y-2 rounded-xl border border-slate-200 p-3 dark:border-slate-800" testId="clip-form">
       <h2 className="text-sm font-semibold">{t("clip.title")}</h2>
       <div className="flex flex-wrap items-end gap-3 text-sm">
         <label className="flex flex-col gap-1">
@@ -38,6 +37,6 @@ export function ClipForm({ formats, durationSeconds }: { formats: MediaFormat[];
         </button>
       </div>
       {durationSeconds ? <p className="text-xs text-slate-500">{t("clip.hint", { duration: formatDuration(durationSeconds) ?? "" })}</p> : null}
-    </Form>
+    </DownloadForm>
   );
 }

@@ -1,4 +1,3 @@
-import { Form } from "@remix-run/react";
 import { useCallback, useState } from "react";
 import { useHydrated } from "~/hooks/use-hydrated";
 import { useI18n } from "~/hooks/use-i18n";
@@ -6,13 +5,15 @@ import { useSocketEvent } from "~/hooks/use-socket";
 import { formatDuration, type PlaylistEntry } from "~/lib/formats";
 import { PLAYLIST_FORMATS } from "~/lib/media-options";
 import type { StreamEntry } from "~/lib/socket-events";
+import { DownloadForm } from "./format-list";
 
 const button = "rounded-md px-3 py-1.5 text-sm font-semibold";
 
 /**
  * A playlist's entries as checkboxes (all chosen at first) and one "Download
- * ZIP" button: a plain form that works without JS (`name="entries"`); with
- * JS, select all / none and each entry's progress while the ZIP streams.
+ * ZIP" button: a plain form that works without JS (`name="entries"`, the ZIP
+ * downloads at once); with JS, select all / none and each entry's progress
+ * while the ZIP streams.
  */
 export function PlaylistForm({ entries, tokenId }: { entries: PlaylistEntry[]; tokenId: string | null }) {
   const { t } = useI18n();
@@ -38,7 +39,7 @@ export function PlaylistForm({ entries, tokenId }: { entries: PlaylistEntry[]; t
     });
 
   return (
-    <Form method="post" className="space-y-4" data-testid="playlist">
+    <DownloadForm className="space-y-4" testId="playlist">
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">{t("playlist.count", { count: entries.length })}</h2>
         {hydrated ? (
@@ -93,6 +94,6 @@ export function PlaylistForm({ entries, tokenId }: { entries: PlaylistEntry[]; t
       <button type="submit" disabled={hydrated && chosen.size === 0} className={`${button} bg-brand-600 px-4 py-2 text-white hover:bg-brand-700 disabled:opacity-50`}>
         {t("playlist.download")}
       </button>
-    </Form>
+    </DownloadForm>
   );
 }

@@ -94,7 +94,7 @@ describe("yazl, the ZIP writer", () => {
   it("writes ZIP64 records (what files past 4 GiB need) that unzip accepts, all in memory", async () => {
     const zip = new yazl.ZipFile();
     zip.addReadStream(Readable.from([Buffer.from("x".repeat(1000))]), "big.bin", { compress: false, forceZip64Format: true });
-    zip.end({ forceZip64Format: true });
+    zip.end({ forceZip64Format: true, comment: "" });
     const bytes = await buffer(zip.outputStream as Readable);
     const file = path.join(work, "zip64.zip");
     fs.writeFileSync(file, bytes);

@@ -9,7 +9,7 @@ import { db } from "~/db/client.server";
 import { AppError, consume, logger, redis } from "~/platform/index.server";
 import { countToken } from "./counters.server";
 import type { MediaOptions } from "~/lib/media-options";
-import { dailyLimit, dayKey, limiters, refusal } from "./limits.server";
+import { dailyLimit, quotaMessage, dayKey, limiters, refusal } from "./limits.server";
 import { planMedia } from "./media-plan.server";
 import { streamTokens, type StreamToken } from "./tables";
 
@@ -156,15 +156,19 @@ async function issueStreamToken({ user, requestId, formatId, options, ip, userAg
     if (!hourly.allowed) throw refusal(hourly, "hourly_limit", `You can create ${config.MAX_TOKENS_PER_HOUR} download links per hour.`);
     // A playlist ZIP counts each entry as a download.
     const daily = await consume(limiters.daily[user.tier], dayKey(user.id), plan.downloads);
-    if (!daily.allowed || dailyLimit(user.tier) === 0) {
+    const guestAddress = daily.allowed && user.tier === "guest" ? await consume(limiters.guestAddress, dayKey(ip), plan.downloads) : null;
+    const refused = !daily.allowed ? daily : guestAddress && !guestAddress.allowed ? guestAddress : null;
+    if (refused || dailyLimit(user.tier) === 0) {
       await limiters.hourly.reward(user.id, 1).catch((err: unknown) => logger.warn({ err }, "could not give back an hourly link point"));
-      // A refused ZIP must not use up what is left for single downloads.
-      if (!daily.allowed && plan.downloads > 1)
+      // What this request took is given back, so a refused ZIP does not use up what is left for single downloads.
+      if (daily.allowed || plan.downloads > 1)
         await limiters.daily[user.tier].reward(dayKey(user.id), plan.downloads).catch((err: unknown) => logger.warn({ err }, "could not give back daily points"));
+      if (guestAddress && !guestAddress.allowed && plan.downloads > 1)
+        await limiters.guestAddress.reward(dayKey(ip), plan.downloads).catch((err: unknown) => logger.warn({ err }, "could not give back guest points"));
       throw refusal(
-        daily.allowed ? { allowed: false, reason: "limited", limit: 0, remaining: 0, resetSeconds: 86_400 } : daily,
-        "daily_quota_exceeded",
-        `Your ${user.tier} plan allows ${dailyLimit(user.tier)} downloads per day.`,
+        refused ?? { allowed: false, reason: "limited", limit: 0, remaining: 0, resetSeconds: 86_400 },
+        user.tier === "guest" ? "guest_quota_exceeded" : "daily_quota_exceeded",
+        quotaMessage(user.tier),
       );
     }
 

@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { LogoutButton } from "~/components/logout-button";
@@ -12,6 +13,8 @@ export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.acco
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
+  // A guest has no account to show yet: signing up makes one, keeping what the guest did.
+  if (user.tier === "guest") throw redirect("/signup?redirectTo=/account");
   const [quota, tokens, streams] = await Promise.all([
     dailyQuota(user),
     listActiveTokens(user.id),

@@ -1,11 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useRevalidator } from "@remix-run/react";
-import { useCallback, useEffect, useState } from "react";
+import { data, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useRevalidator, useSearchParams, useSubmit } from "@remix-run/react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { ClipForm } from "~/components/clip-form";
 import { CopyButton } from "~/components/copy-button";
 import { DownloadPanel } from "~/components/download-panel";
-import { FormatList, formatName } from "~/components/format-list";
+import { FormatList, formatName, RecommendedDownload } from "~/components/format-list";
 import { PlaylistForm } from "~/components/playlist-form";
 import { StatusPill } from "~/components/status-pill";
 import { useI18n } from "~/hooks/use-i18n";
@@ -14,6 +14,7 @@ import { downloadFileName } from "~/lib/file-name";
 import { formatDuration } from "~/lib/formats";
 import { errorMessage, isMessageKey } from "~/lib/i18n";
 import { mediaOptionsFromForm } from "~/lib/media-options";
+import { isPermanentFailure } from "~/lib/media-url";
 import { pageTitle } from "~/lib/page-title";
 import type { AnalysisUpdate } from "~/lib/socket-events";
 import { requireUser } from "~/accounts/index.server";
@@ -33,8 +34,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 /**
  * Download buttons: a token for the chosen format (with playlist entries, a
- * clip or subtitles when the form sends them); the page then shows its link,
- * shown this once.
+ * clip or subtitles when the form sends them). With JS (the form's `js`
+ * field) the page gets the link and its download manager starts at once;
+ * without JS the answer is a 303 to the stream URL, so the same click downloads.
  */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
@@ -53,6 +55,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       ip: context.clientIp,
       userAgent: request.headers.get("User-Agent"),
     });
+    if (form.get("js") !== "1") throw redirect(created.streamUrl, 303);
     // The link's own record says what it sends (a ZIP, a clip, a subtitle file…).
     const link = await findOwnedToken(created.token, user.id);
     const analysis = await getAnalysis({ requestId: params.requestId ?? "", userId: user.id });
@@ -70,6 +73,23 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (err instanceof AppError) return data({ download: null, error: explain(err) }, { status: statusOf(err), headers: err.headers });
     throw err;
   }
+}
+
+/**
+ * "Analyse and download the best" from the home form (`?then=best`): once the
+ * analysis is ready, the recommended format is downloaded without another
+ * click. The submission goes to the bare path, so a reload does not repeat it.
+ */
+function useDownloadBestWhenReady(formatId: string | null) {
+  const [params] = useSearchParams();
+  const submit = useSubmit();
+  const done = useRef(false);
+  const wanted = params.get("then") === "best";
+  useEffect(() => {
+    if (!wanted || !formatId || done.current) return;
+    done.current = true;
+    submit({ formatId, js: "1" }, { method: "post", action: window.location.pathname });
+  }, [wanted, formatId, submit]);
 }
 
 export default function AnalyzePage() {
@@ -96,6 +116,9 @@ export default function AnalyzePage() {
     const timer = setInterval(revalidate, 3_000);
     return () => clearInterval(timer);
   }, [pending, connected, revalidate]);
+
+  const recommended = analysis.result?.formats.find((f) => f.id === analysis.result?.recommendedFormatId) ?? null;
+  useDownloadBestWhenReady(analysis.status === "completed" ? (recommended?.id ?? null) : null);
 
   const stage = pending && live ? live.stage : analysis.stage;
   const progress = pending && live ? Math.max(live.progress, analysis.progress) : analysis.progress;
@@ -141,20 +164,27 @@ export default function AnalyzePage() {
         >
           <h1 className="text-lg font-semibold">{t("analysis.failedTitle")}</h1>
           <p className="mt-1">{errorMessage(t, analysis.error ?? { code: "internal_error" })}</p>
-          <Form method="post" action="/?index" className="mt-4">
-            <input type="hidden" name="url" value={analysis.url} />
-            <button type="submit" className="rounded-md bg-red-700 px-4 py-2 font-semibold text-white hover:bg-red-800">
-              {t("analysis.retry")}
-            </button>
-          </Form>
+          {isPermanentFailure(analysis.error?.code) ? null : (
+            <Form method="post" action="/?index" className="mt-4">
+              <input type="hidden" name="url" value={analysis.url} />
+              <button type="submit" className="rounded-md bg-red-700 px-4 py-2 font-semibold text-white hover:bg-red-800">
+                {t("analysis.retry")}
+              </button>
+            </Form>
+          )}
         </div>
       ) : null}
 
       {analysis.status === "completed" && analysis.result ? (
         <>
           <header className="flex flex-col gap-4 sm:flex-row">
-            {analysis.result.thumbnail ? (
-              <img src={analysis.result.thumbnail} alt="" className="aspect-video w-full self-start rounded-xl object-cover sm:w-64" />
+            {analysis.result.thumbnail || analysis.result.formats.some((f) => f.hasVideo) ? (
+              <img
+                src={`/thumbnails/${analysis.requestId}`}
+                alt=""
+                data-testid="thumbnail"
+                className="aspect-video w-full self-start rounded-xl bg-slate-200 object-cover sm:w-64 dark:bg-slate-800"
+              />
             ) : null}
             <div className="min-w-0 space-y-1">
               <h1 className="text-2xl font-bold tracking-tight" data-testid="title">
@@ -192,7 +222,10 @@ export default function AnalyzePage() {
           {analysis.result.kind === "playlist" ? (
             <PlaylistForm entries={analysis.result.entries ?? []} tokenId={actionData?.download?.tokenId ?? null} />
           ) : (
-            <FormatList formats={analysis.result.formats} subtitles={analysis.result.subtitles} />
+            <>
+              {recommended && !actionData?.download ? <RecommendedDownload format={recommended} /> : null}
+              <FormatList formats={analysis.result.formats} subtitles={analysis.result.subtitles} />
+            </>
           )}
         </>
       ) : null}
