@@ -270,6 +270,28 @@ const AUDIO_CODECS: Record<ConvertedAudio, string> = { mp3: "mp3", m4a: "mp4a.40
 const AUDIO_KBPS: Record<ConvertedAudio, number> = { mp3: 192, m4a: 192, opus: 128 };
 const AUDIO_BADGES: Record<ConvertedAudio, QualityBadge> = { mp3: "MP3", m4a: "M4A", opus: "Opus" };
 
+/** A sound-only choice made by converting `source` on the pipe path. */
+function audioChoice(
+  source: MediaFormat,
+  choice: Pick<MediaFormat, "id" | "selector" | "ext" | "container" | "acodec" | "bitrateKbps" | "badge" | "derived">,
+): MediaFormat {
+  return withLabel({
+    ...source,
+    kind: "audio",
+    width: null,
+    height: null,
+    fps: null,
+    vcodec: null,
+    hasVideo: false,
+    hasAudio: true,
+    filesize: null,
+    filesizeIsEstimate: true,
+    protocol: "convert",
+    delivery: "pipe",
+    ...choice,
+  });
+}
+
 const KIND_ORDER: Record<FormatKind, number> = { "video+audio": 0, video: 1, audio: 2 };
 
 function byQuality(a: MediaFormat, b: MediaFormat) {
@@ -318,50 +340,26 @@ function derivedChoices(formats: MediaFormat[]): MediaFormat[] {
   const audioSource = bestAudio ?? bestMuxed;
   if (audioSource) {
     const converted = CONVERTED_AUDIO.map((id) =>
-      withLabel({
-        ...audioSource,
+      audioChoice(audioSource, {
         id,
         selector: audioSource.id,
-        kind: "audio",
         ext: id,
         container: CONTAINERS[id],
-        width: null,
-        height: null,
-        fps: null,
-        vcodec: null,
-        hasVideo: false,
-        hasAudio: true,
         acodec: AUDIO_CODECS[id],
         bitrateKbps: AUDIO_KBPS[id],
-        filesize: null,
-        filesizeIsEstimate: true,
-        protocol: "convert",
-        delivery: "pipe",
         badge: AUDIO_BADGES[id],
         derived: id,
       }),
     );
     choices.push(
-      withLabel({
-        ...audioSource,
+      audioChoice(audioSource, {
         id: "audio",
         selector: bestAudio ? bestAudio.id : `${audioSource.id}`,
-        kind: "audio",
         ext: "m4a",
         container: "M4A",
-        width: null,
-        height: null,
-        fps: null,
-        vcodec: null,
-        hasVideo: false,
-        hasAudio: true,
         acodec: "mp4a.40.2",
         // A muxed source's bit rate is mostly picture: say nothing rather than something wrong.
         bitrateKbps: bestAudio ? bestAudio.bitrateKbps : null,
-        filesize: null,
-        filesizeIsEstimate: true,
-        protocol: "convert",
-        delivery: "pipe",
         badge: "Audio",
         derived: "audio",
       }),

@@ -14,12 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { PLAYLIST_ENTRIES, startOrigin, type Origin } from "../fixtures/origin";
 import { egressAllow, startApp, type RunningApp } from "../support/app";
-import { launchBrowser, screenshot } from "../support/browser";
-import { uniqueEmail } from "../support/http";
+import { ANALYZE_SUBMIT, launchBrowser, screenshot, signUpAndAnalyse as signUpAndAnalyseAs } from "../support/browser";
 
 const run = promisify(execFile);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "tvn-media-e2e-"));
-const SUBMIT = '[data-testid="analyze-form"] button[type="submit"]';
 
 let app: RunningApp;
 let origin: Origin;
@@ -41,17 +39,7 @@ afterAll(async () => {
   await origin?.close();
 });
 
-async function signUpAndAnalyse(page: Page, url: string) {
-  await page.goto(`${app.baseUrl}/signup`);
-  await page.fill('input[name="email"]', uniqueEmail("e2e-media"));
-  await page.fill('input[name="password"]', "a long password");
-  await page.fill('input[name="confirmPassword"]', "a long password");
-  await page.click('main button[type="submit"]');
-  await page.waitForSelector('[data-testid="analyze-form"]');
-  await page.fill('input[name="url"]', url);
-  await page.click(SUBMIT);
-  await page.waitForSelector('[data-testid="analysis"][data-status="completed"]', { timeout: 30_000 });
-}
+const signUpAndAnalyse = (page: Page, url: string) => signUpAndAnalyseAs(page, app.baseUrl, url, "e2e-media");
 
 /** The ZIP's files, after `unzip -t` accepted it. */
 async function unzipped(zip: string) {
@@ -104,7 +92,7 @@ describe("playlists and clips in a real browser", () => {
 
     await page.goto(`${app.baseUrl}/`);
     await page.fill('input[name="url"]', origin.pageUrl("video"));
-    await page.click(SUBMIT);
+    await page.click(ANALYZE_SUBMIT);
     await page.waitForSelector('[data-testid="analysis"][data-status="completed"]', { timeout: 30_000 });
     await page.fill('[data-testid="clip-form"] input[name="clipStart"]', "0:00.5");
     await page.fill('[data-testid="clip-form"] input[name="clipEnd"]', "0:02");

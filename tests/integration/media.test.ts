@@ -15,7 +15,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures, VIETNAMESE_TITLE, type MediaFixtures } from "../fixtures/media";
 import { PLAYLIST_ENTRIES, PLAYLIST_TITLE, startOrigin, VIETNAMESE_SUBTITLE, type Origin } from "../fixtures/origin";
-import { egressAllow, startApp, type RunningApp } from "../support/app";
+import { egressAllow, ROOMY_LINK_LIMITS, startApp, type RunningApp } from "../support/app";
 import { analyzed } from "../support/api";
 import { signedUpClient, type Client } from "../support/http";
 
@@ -104,7 +104,7 @@ function filesOpenForWriting(rootPid: number): string[] {
 const listing = (dir: string): string[] =>
   fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? listing(path.join(dir, d.name)) : [path.join(dir, d.name)]));
 
-let writes: string[] = [];
+const writes: string[] = [];
 let sampler: NodeJS.Timeout;
 
 beforeAll(async () => {
@@ -114,9 +114,7 @@ beforeAll(async () => {
     env: {
       ...egressAllow(origin),
       TMPDIR: serverTmp,
-      MAX_TOKENS_PER_USER: "50",
-      MAX_TOKENS_PER_HOUR: "100",
-      FREE_TIER_DAILY: "100",
+      ...ROOMY_LINK_LIMITS,
       MAX_CONCURRENT_STREAMS: "20",
     },
   });
