@@ -21,14 +21,22 @@ import { openPipe } from "./pipe.server";
 
 export type EntryReport = { index: number; position: number; count: number; status: "started" | "done" | "failed" };
 
-/** One entry, resolved now (flat playlists name entries only), opened as the chosen kind of file. */
-async function openEntry(entry: PlaylistEntry, formatId: string, signal: AbortSignal): Promise<{ upstream: Upstream; ext: string }> {
+/** One entry resolved (flat playlists name entries only): its formats, and the one chosen. */
+async function resolveEntry(entry: PlaylistEntry, formatId: string, signal: AbortSignal) {
   const info = await fetchVideoInfo(entry.url, { signal });
   if (info._type === "playlist") throw new AppError("upstream", "no_video", "This entry is a playlist itself.");
   const { result, sources } = normaliseInfo(info);
   const format =
     formatId === "best" ? (result.formats.find((f) => f.derived === "best") ?? result.formats.find((f) => !f.derived && sources[f.id])) : result.formats.find((f) => f.id === formatId);
   if (!format) throw new AppError("upstream", "format_not_found", "This entry has no such format.");
+  return { entry, result, sources, format };
+}
+
+/** A resolved entry opened as the chosen kind of file. */
+async function openEntry(
+  { entry, result, sources, format }: Awaited<ReturnType<typeof resolveEntry>>,
+  signal: AbortSignal,
+): Promise<{ upstream: Upstream; ext: string }> {
   if (format.derived === "mp3") {
     const meta = { title: entry.title, artist: result.uploader, thumbnail: result.thumbnail };
     return { upstream: await openMedia({ format, sources, meta, options: {} }, signal), ext: format.ext };
@@ -59,6 +67,22 @@ export function openPlaylistZip({
   };
   output.once("close", stop);
 
+  // The next entry is resolved (yt-dlp, about a second) while the current one streams.
+  // Settled results, so a failure waits for its turn instead of going unhandled meanwhile.
+  type Resolution = { resolved: Awaited<ReturnType<typeof resolveEntry>> } | { failure: unknown };
+  const resolutions = new Map<number, Promise<Resolution>>();
+  const resolution = (i: number) => {
+    let pending = resolutions.get(i);
+    if (!pending && i < entries.length) {
+      pending = resolveEntry(entries[i], formatId, controller.signal).then(
+        (resolved) => ({ resolved }),
+        (failure: unknown) => ({ failure }),
+      );
+      resolutions.set(i, pending);
+    }
+    return pending;
+  };
+
   const run = async () => {
     const taken = new Set<string>();
     const errors: string[] = [];
@@ -68,7 +92,11 @@ export function openPlaylistZip({
       report("started");
       let opened: Awaited<ReturnType<typeof openEntry>>;
       try {
-        opened = await openEntry(entry, formatId, controller.signal);
+        const settled = (await resolution(i))!;
+        resolutions.delete(i);
+        void resolution(i + 1);
+        if ("failure" in settled) throw settled.failure;
+        opened = await openEntry(settled.resolved, controller.signal);
       } catch (err) {
         if (controller.signal.aborted) return;
         logger.warn({ err, entry: entry.index }, "a playlist entry failed; skipped");
