@@ -74,6 +74,8 @@ const schema = z
     STREAM_SLOT_TTL_SECONDS: int(60, 1, 3600),
     MAX_TOKENS_PER_USER: int(5, 1),
     MAX_TOKENS_PER_HOUR: int(20, 1),
+    /** API keys one user may hold at once. */
+    MAX_API_KEYS_PER_USER: int(10, 1, 1000),
     STREAM_BUFFER_SIZE: int(65536, 1024, 64 * 1024 * 1024),
     STREAM_TOKEN_BIND_IP: flag,
     STREAM_TOKEN_BIND_UA: flag,

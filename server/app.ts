@@ -70,7 +70,6 @@ function securityHeaders(mode: string): RequestHandler[] {
         "default-src": ["'self'"],
         "script-src": ["'strict-dynamic'", (_req, res) => `'nonce-${String((res as express.Response).locals.cspNonce)}'`],
         "connect-src": ["'self'", ...(mode === "development" ? ["ws:"] : [])],
-        // Thumbnails come from the video sites themselves.
         // Thumbnails are served from our own origin (analysis/thumbnails.server.ts): no third-party images.
         "img-src": ["'self'", "data:"],
         "media-src": ["'self'", "blob:"],

@@ -1,12 +1,9 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { z } from "zod";
+import { TokenRequestSchema } from "~/lib/api-schemas";
 import { requireApiUser } from "~/accounts/index.server";
 import { createStreamToken } from "~/downloads/index.server";
-import { MediaOptionsSchema } from "~/lib/media-options";
 import { AppError } from "~/platform/index.server";
 import { apiRoute, assertMethod, readBody } from "~/web/index.server";
-
-const Body = MediaOptionsSchema.extend({ requestId: z.string().uuid("requestId must be an analysis id."), formatId: z.string().min(1).max(200) });
 
 /**
  * POST { requestId, formatId, entries?, clip?, subtitles?, embedSubtitles? }
@@ -16,7 +13,7 @@ export const action = ({ request, context }: ActionFunctionArgs) =>
   apiRoute(async () => {
     assertMethod(request, "POST");
     const user = await requireApiUser(request);
-    const parsed = Body.safeParse(await readBody(request));
+    const parsed = TokenRequestSchema.safeParse(await readBody(request));
     if (!parsed.success) throw new AppError("invalid", "invalid_request", parsed.error.issues[0].message);
     const { requestId, formatId, ...options } = parsed.data;
     const created = await createStreamToken({ user, requestId, formatId, options, ip: context.clientIp, userAgent: request.headers.get("User-Agent") });
