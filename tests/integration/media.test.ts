@@ -18,6 +18,7 @@ import { PLAYLIST_ENTRIES, PLAYLIST_TITLE, startOrigin, VIETNAMESE_SUBTITLE, typ
 import { egressAllow, ROOMY_LINK_LIMITS, startApp, type RunningApp } from "../support/app";
 import { analyzed } from "../support/api";
 import { signedUpClient, type Client } from "../support/http";
+import { openApiContract } from "../support/openapi";
 
 const run = promisify(execFile);
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
@@ -31,6 +32,7 @@ let app: RunningApp;
 let sql: postgres.Sql;
 let redis: Redis;
 let alice: Client;
+let contract: Awaited<ReturnType<typeof openApiContract>>;
 
 type Created = { status: number; body: { streamUrl?: string; tokenId?: string; error?: { code: string } } };
 
@@ -43,6 +45,7 @@ async function token(body: Record<string, unknown>): Promise<Created> {
 async function download(body: Record<string, unknown>, name: string) {
   const created = await token(body);
   expect(created.status, JSON.stringify(created.body)).toBe(201);
+  contract.expectConforms("POST", "/api/streaming/token", 201, created.body);
   const response = await fetch(`${app.baseUrl}${created.body.streamUrl}`);
   expect(response.status).toBe(200);
   const data = Buffer.from(await response.arrayBuffer());
@@ -121,6 +124,7 @@ beforeAll(async () => {
   sql = postgres(process.env.DATABASE_URL!, { max: 2 });
   redis = new Redis(process.env.REDIS_URL!);
   alice = await signedUpClient(app.baseUrl, "media");
+  contract = await openApiContract(app.baseUrl);
   sampler = setInterval(() => writes.push(...filesOpenForWriting(app.web.pid!)), 25);
 });
 
@@ -143,6 +147,7 @@ describe("playlists", () => {
     const view = (await (await alice.request(`/api/streaming/analyze/${requestId}`)).json()) as {
       result: { kind: string; title: string; entries: Array<{ index: number; title: string; url: string }> };
     };
+    contract.expectConforms("GET", "/api/streaming/analyze/{requestId}", 200, view);
     expect(view.result.kind).toBe("playlist");
     expect(view.result.title).toBe(PLAYLIST_TITLE);
     expect(view.result.entries.map((e) => [e.index, e.title])).toEqual(PLAYLIST_ENTRIES.map((e, i) => [i + 1, e.title]));
@@ -212,6 +217,7 @@ describe("one video", () => {
     const view = (await (await alice.request(`/api/streaming/analyze/${requestId}`)).json()) as {
       result: { kind: string; formats: Array<{ id: string; badge: string }>; subtitles: Array<{ lang: string; label: string; ext: string }> };
     };
+    contract.expectConforms("GET", "/api/streaming/analyze/{requestId}", 200, view);
     expect(view.result.kind).toBe("video");
     expect(view.result.formats.filter((f) => ["mp3", "m4a", "opus"].includes(f.id)).map((f) => [f.id, f.badge])).toEqual([
       ["mp3", "MP3"],
