@@ -113,14 +113,9 @@ let sampler: NodeJS.Timeout;
 beforeAll(async () => {
   fixtures = await ensureMediaFixtures();
   origin = await startOrigin(fixtures);
-  app = await startApp({
-    env: {
-      ...egressAllow(origin),
-      TMPDIR: serverTmp,
-      ...ROOMY_LINK_LIMITS,
-      MAX_CONCURRENT_STREAMS: "20",
-    },
-  });
+  // The server's TMPDIR is the empty folder the last test looks into.
+  const env = { ...egressAllow(origin), ...ROOMY_LINK_LIMITS, TMPDIR: serverTmp, MAX_CONCURRENT_STREAMS: "20" };
+  app = await startApp({ env });
   sql = postgres(process.env.DATABASE_URL!, { max: 2 });
   redis = new Redis(process.env.REDIS_URL!);
   alice = await signedUpClient(app.baseUrl, "media");
