@@ -2,7 +2,7 @@ import { Form } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { useHydrated } from "~/hooks/use-hydrated";
 import { useI18n } from "~/hooks/use-i18n";
-import { CONVERTED_AUDIO, labelFor, type FormatKind, type LabelWords, type MediaFormat, type SubtitleTrack } from "~/lib/formats";
+import { CONVERTED_AUDIO, labelFor, languageName, type FormatKind, type LabelWords, type MediaFormat, type SubtitleTrack } from "~/lib/formats";
 import type { MessageKey, Translate } from "~/lib/i18n";
 
 const GROUPS: Array<{ kind: FormatKind; title: MessageKey }> = [
@@ -131,18 +131,20 @@ function FormatRow({ format }: { format: MediaFormat }) {
 
 /** One subtitle track: its file as SRT or WebVTT, or the video with it embedded (plain forms). */
 function SubtitleRow({ track, videoFormatId }: { track: SubtitleTrack; videoFormatId: string | null }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
+  // The language's name in the visitor's language ("Tiếng Việt" / "Vietnamese"); the server's English label otherwise.
+  const label = languageName(track.lang, locale) ?? track.label;
   return (
     <li className="flex flex-wrap items-center gap-3 px-4 py-3" data-testid="subtitle" data-lang={track.lang}>
       <span className={`${BADGE} ${BADGE_STYLES.CC}`}>{t("formats.badge.subtitles")}</span>
       <span className="min-w-0 flex-1 font-medium">
-        {track.label} <span className="text-xs text-slate-500">({track.lang})</span>
+        {label} <span className="text-xs text-slate-500">({track.lang})</span>
       </span>
       {(["srt", "vtt"] as const).map((format) => (
         <DownloadForm key={format} formatId="subtitles" className="shrink-0">
           <input type="hidden" name="subtitleLang" value={track.lang} />
           <input type="hidden" name="subtitleFormat" value={format} />
-          <button type="submit" aria-label={t("subtitles.fileAria", { label: track.label, format: format.toUpperCase() })} className={SMALL_BUTTON}>
+          <button type="submit" aria-label={t("subtitles.fileAria", { label, format: format.toUpperCase() })} className={SMALL_BUTTON}>
             {t("subtitles.file", { format: format.toUpperCase() })}
           </button>
         </DownloadForm>
@@ -150,7 +152,7 @@ function SubtitleRow({ track, videoFormatId }: { track: SubtitleTrack; videoForm
       {videoFormatId ? (
         <DownloadForm formatId={videoFormatId} className="shrink-0">
           <input type="hidden" name="embedSubtitles" value={track.lang} />
-          <button type="submit" aria-label={t("subtitles.embedAria", { label: track.label })} className={SMALL_BUTTON}>
+          <button type="submit" aria-label={t("subtitles.embedAria", { label })} className={SMALL_BUTTON}>
             {t("subtitles.embed")}
           </button>
         </DownloadForm>

@@ -394,12 +394,13 @@ export const subtitleSourceKey = (lang: string) => `subtitles:${lang}`;
 
 const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
 
-function languageName(lang: string) {
+/** A language tag's name in `locale` ("vi" → "Vietnamese", or "Tiếng Việt" in vi); null for a tag Intl does not know. */
+export function languageName(lang: string, locale = "en"): string | null {
   try {
-    return new Intl.DisplayNames(["en"], { type: "language" }).of(lang) ?? lang;
+    return new Intl.DisplayNames([locale], { type: "language" }).of(lang) ?? null;
   } catch {
-    // Not a tag Intl knows (yt-dlp also lists "live_chat" and the like): its code is its name.
-    return lang;
+    // Not a tag Intl knows (yt-dlp also lists "live_chat" and the like): no name.
+    return null;
   }
 }
 
@@ -412,7 +413,7 @@ function normaliseSubtitles(info: YtDlpInfo, sources: Record<string, FormatSourc
     const chosen = usable.find((v) => /^vtt$/i.test(v.ext ?? "")) ?? usable[0];
     if (!chosen?.url) continue;
     sources[subtitleSourceKey(lang)] = { url: chosen.url, headers: info.http_headers ?? {} };
-    tracks.push({ lang, label: chosen.name || languageName(lang), ext: (chosen.ext ?? "vtt").toLowerCase() });
+    tracks.push({ lang, label: chosen.name || (languageName(lang) ?? lang), ext: (chosen.ext ?? "vtt").toLowerCase() });
   }
   return tracks;
 }

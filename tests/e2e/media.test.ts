@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
-import { PLAYLIST_ENTRIES, startOrigin, type Origin } from "../fixtures/origin";
+import { PLAYLIST_ENTRIES, startOrigin, VIETNAMESE_SUBTITLE, type Origin } from "../fixtures/origin";
 import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { ANALYZE_SUBMIT, launchBrowser, screenshot, signUpAndAnalyse as signUpAndAnalyseAs } from "../support/browser";
 
@@ -78,7 +78,7 @@ describe("playlists and clips in a real browser", () => {
     await context.close();
   });
 
-  it("does the same through plain forms with JavaScript off, and cuts a clip from the start/end fields", async () => {
+  it("does the same through plain forms with JavaScript off, cuts a clip from the start/end fields, and saves subtitles", async () => {
     const context = await browser.newContext({ javaScriptEnabled: false, acceptDownloads: true, viewport: { width: 375, height: 800 } });
     const page = await context.newPage();
     await signUpAndAnalyse(page, origin.pageUrl("playlist"));
@@ -106,6 +106,16 @@ describe("playlists and clips in a real browser", () => {
     await page.fill('[data-testid="clip-form"] input[name="clipEnd"]', "0:01");
     await page.click('[data-testid="clip-form"] button[type="submit"]');
     expect(await page.textContent('[data-testid="download-error"]')).toBe("A clip must end after it starts.");
+
+    await page.goto(`${app.baseUrl}/`);
+    await page.fill('input[name="url"]', origin.pageUrl("subtitles"));
+    await page.click(ANALYZE_SUBMIT);
+    await page.waitForSelector('[data-testid="analysis"][data-status="completed"]', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid="subtitle"][data-lang="vi"]')).toContain("Vietnamese");
+    await screenshot(page, "media-4-subtitles");
+    const [srt] = await Promise.all([page.waitForEvent("download", { timeout: 30_000 }), page.click('[data-testid="subtitle"] button:has-text("SRT file")')]);
+    expect(srt.suggestedFilename()).toMatch(/\.srt$/);
+    expect(fs.readFileSync(await srt.path(), "utf8")).toContain(VIETNAMESE_SUBTITLE);
     await context.close();
   });
 });
