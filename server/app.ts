@@ -73,6 +73,9 @@ function securityHeaders(mode: string): RequestHandler[] {
         // Thumbnails are served from our own origin (analysis/thumbnails.server.ts): no third-party images.
         "img-src": ["'self'", "data:"],
         "media-src": ["'self'", "blob:"],
+        // The service worker (public/sw.js): 'strict-dynamic' in script-src does not cover workers.
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "form-action": ["'self'"],
         // Self-hosted on plain http (a LAN address) must keep working.
         "upgrade-insecure-requests": null,
@@ -152,7 +155,15 @@ export function createApp({ build, mode, emitToUser }: { build: ServerBuild; mod
   app.use("/api/streaming", apiBudget);
   // Hashed build assets never change under the same name; everything else in public/ may.
   app.use("/build", express.static(path.resolve("public/build"), { immutable: true, maxAge: "1y" }));
-  app.use(express.static(path.resolve("public"), { maxAge: "1h" }));
+  app.use(
+    express.static(path.resolve("public"), {
+      maxAge: "1h",
+      // A new service worker must reach browsers at once: they check it on every visit (scope: the whole site).
+      setHeaders: (res, file) => {
+        if (path.basename(file) === "sw.js") res.set({ "Cache-Control": "no-cache", "Service-Worker-Allowed": "/" });
+      },
+    }),
+  );
   app.use(boundedBody, bodyErrors);
   const handle = createRequestHandler({
     build,

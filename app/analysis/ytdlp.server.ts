@@ -2,6 +2,7 @@ import { config } from "~/config.server";
 import { isMediaExtension, type YtDlpFormat, type YtDlpInfo } from "~/lib/formats";
 import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
 import { logger, spawnTool } from "~/platform/index.server";
+import { ytDlpCommand } from "./ytdlp-binary.server";
 
 /** A failure users can be told about; `retryable` decides whether BullMQ tries again. */
 export class AnalysisError extends Error {
@@ -131,12 +132,13 @@ export async function fetchVideoInfo(
     "--",
     url,
   ];
+  const command = ytDlpCommand();
   let result;
   try {
-    result = await run(config.YTDLP_PATH, args, { signal, timeoutMs: timeoutSeconds * 1000, env });
+    result = await run(command, args, { signal, timeoutMs: timeoutSeconds * 1000, env });
   } catch (err) {
     // run() rejects only when the tool cannot be started at all.
-    logger.error({ err, command: config.YTDLP_PATH }, "could not start yt-dlp");
+    logger.error({ err, command }, "could not start yt-dlp");
     throw new AnalysisError("tool_missing", "The analyser (yt-dlp) is not installed on the server.", false, { cause: err });
   }
   if (signal?.aborted) throw new AnalysisError("cancelled", "The analysis was cancelled.", true);

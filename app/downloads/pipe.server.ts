@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { config } from "~/config.server";
 import type { FormatSource, MediaFormat } from "~/lib/formats";
+import { ytDlpCommand } from "~/analysis/index.server";
 import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
 import { AppError, logger, spawnTool } from "~/platform/index.server";
 import type { Upstream } from "./direct.server";
@@ -82,7 +83,7 @@ export function pipeCommand(
     return ffmpeg([sources[format.id]], ["-map", "0:v?", "-map", "0:a?", "-c", "copy", ...FRAGMENTED_MP4]);
   }
   return {
-    command: config.YTDLP_PATH,
+    command: ytDlpCommand(),
     args: [
       "--ignore-config",
       "--no-warnings",

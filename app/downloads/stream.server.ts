@@ -15,7 +15,7 @@ import { openPipe } from "./pipe.server";
 import { openPlaylistZip } from "./playlist-zip.server";
 import { countedBody } from "./progress.server";
 import { CONTENT_TYPES, dispositionFor } from "./responses.server";
-import { claimStreamSlot, clearOwnStaleSlots, instanceSlotPrefix, releaseStreamSlot, renewStreamSlot, SLOT_RENEW_MS } from "./slots.server";
+import { claimStreamSlot, clearOwnStaleSlots, instanceSlotPrefix, releaseStreamSlot, renewStreamSlot, SLOT_RENEW_MS, streamIdFor } from "./slots.server";
 import type { StreamToken } from "./tables";
 import { recordStreamEnd, verifyStreamToken } from "./tokens.server";
 
@@ -61,8 +61,9 @@ type Transfer = {
 };
 
 /**
- * GET /api/streaming/stream/:token. Sends nothing but an error until the
- * token checks out and a concurrent-stream slot is claimed; then proxies the
+ * GET /api/streaming/stream/:token[/:name]. Sends nothing but an error until
+ * the token checks out and a concurrent-stream slot is claimed (parallel
+ * connections on one link share the link's slot); then proxies the
  * upstream file (direct, with Range) or pipes the converter's output. Once
  * claimed, the slot is released on every path that does not hand it to a
  * running body (which releases it when it closes).
@@ -85,12 +86,17 @@ export async function openStream({
   const knownWithoutFormat = !!row.options?.entries || row.formatId === SUBTITLES_FORMAT;
   if (!analysis || (!format && !knownWithoutFormat)) throw new AppError("gone", "format_gone", "The analysis behind this link no longer exists.");
 
-  const streamId = `${instanceSlotPrefix}${row.id}:${crypto.randomUUID()}`;
-  const claimed = await claimStreamSlot(row.userId, streamId).catch((err: unknown) => {
+  const streamId = streamIdFor(row.id);
+  const claim = await claimStreamSlot(row.userId, row.id, streamId).catch((err: unknown) => {
     throw new UnavailableError("service_unavailable", "Download limits cannot be checked right now. Please try again shortly.", { cause: err });
   });
-  if (!claimed) {
+  if (claim === "too_many_streams") {
     throw new AppError("limited", "too_many_streams", `At most ${config.MAX_CONCURRENT_STREAMS} downloads can run at once. Wait for one to finish.`, {
+      retryAfterSeconds: 5,
+    });
+  }
+  if (claim === "too_many_connections") {
+    throw new AppError("limited", "too_many_connections", `A download link can have at most ${config.MAX_CONNECTIONS_PER_LINK} connections open at once.`, {
       retryAfterSeconds: 5,
     });
   }
@@ -137,6 +143,8 @@ async function openUpstream({ row, format, analysis, request, emit }: Pick<Trans
   const controller = new AbortController();
   const onClientAbort = () => controller.abort();
   request.signal.addEventListener("abort", onClientAbort, { once: true });
+  // A client that left before this point (a download manager dropping a spare connection) is gone already.
+  if (request.signal.aborted) onClientAbort();
   try {
     if (options.entries) {
       const chosen = new Set(options.entries);

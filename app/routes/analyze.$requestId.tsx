@@ -10,7 +10,6 @@ import { PlaylistForm } from "~/components/playlist-form";
 import { StatusPill } from "~/components/status-pill";
 import { useI18n } from "~/hooks/use-i18n";
 import { useSocketEvent } from "~/hooks/use-socket";
-import { downloadFileName } from "~/lib/file-name";
 import { formatDuration } from "~/lib/formats";
 import { errorMessage, isMessageKey } from "~/lib/i18n";
 import { mediaOptionsFromForm } from "~/lib/media-options";
@@ -47,7 +46,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if ("error" in read) return data({ download: null, error: explain({ code: read.error }) }, { status: 400 });
   const { options } = read;
   try {
-    const created = await createStreamToken({
+    const { created, format } = await createStreamToken({
       user,
       requestId: params.requestId ?? "",
       formatId,
@@ -58,15 +57,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (form.get("js") !== "1") throw redirect(created.streamUrl, 303);
     // The link's own record says what it sends (a ZIP, a clip, a subtitle file…).
     const link = await findOwnedToken(created.token, user.id);
-    const analysis = await getAnalysis({ requestId: params.requestId ?? "", userId: user.id });
-    const format = analysis?.result?.formats.find((f) => f.id === formatId);
     const label = options.entries
       ? t("playlist.zipLabel", { count: link.options?.entries?.length ?? options.entries.length })
       : format
         ? formatName(format, t)
         : `${link.options?.subtitles?.lang ?? ""} · ${link.ext.toUpperCase()}`;
     return {
-      download: { ...created, label, delivery: link.delivery, fileName: downloadFileName(link.title, link.ext) },
+      download: { ...created, label, delivery: link.delivery },
       error: null,
     };
   } catch (err) {

@@ -7,7 +7,7 @@ import { apiRoute, assertMethod, readBody } from "~/web/index.server";
 
 /**
  * POST { requestId, formatId, entries?, clip?, subtitles?, embedSubtitles? }
- * → 201 { token, streamUrl, expiresAt }: the plaintext token, this once.
+ * → 201 { token, tokenId, streamUrl, fileName, expiresAt }: the plaintext token, this once.
  */
 export const action = ({ request, context }: ActionFunctionArgs) =>
   apiRoute(async () => {
@@ -16,6 +16,6 @@ export const action = ({ request, context }: ActionFunctionArgs) =>
     const parsed = TokenRequestSchema.safeParse(await readBody(request));
     if (!parsed.success) throw new AppError("invalid", "invalid_request", parsed.error.issues[0].message);
     const { requestId, formatId, ...options } = parsed.data;
-    const created = await createStreamToken({ user, requestId, formatId, options, ip: context.clientIp, userAgent: request.headers.get("User-Agent") });
+    const { created } = await createStreamToken({ user, requestId, formatId, options, ip: context.clientIp, userAgent: request.headers.get("User-Agent") });
     return Response.json(created, { status: 201, headers: { "Cache-Control": "no-store" } });
   });

@@ -1,6 +1,7 @@
 import { config } from "~/config.server";
-import { errorMessage, translator, type Translate } from "~/lib/i18n";
+import { errorMessage, isMessageKey, translator, type Translate } from "~/lib/i18n";
 import { getPreferences } from "./preferences.server";
+import type { Toast } from "./toast.server";
 
 /** The values some error messages name (limits come from config). */
 const ERROR_PARAMS: Record<string, Record<string, number>> = {
@@ -16,4 +17,10 @@ const ERROR_PARAMS: Record<string, Record<string, number>> = {
 export async function requestTranslator(request: Request): Promise<{ t: Translate; explain: (error: { code: string; message?: string }) => string }> {
   const t = translator((await getPreferences(request)).locale);
   return { t, explain: (error) => errorMessage(t, error, ERROR_PARAMS[error.code]) };
+}
+
+/** An error code as a toast for the page a redirect lands on (the code's own message when the catalogue has one). */
+export function errorToast(error: { code: string }): Toast {
+  const key = `error.${error.code}`;
+  return isMessageKey(key) ? { kind: "error", key, params: ERROR_PARAMS[error.code] } : { kind: "error", key: "error.generic" };
 }

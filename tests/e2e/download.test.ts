@@ -6,8 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
 import { egressAllow, startApp, type RunningApp } from "../support/app";
-import { launchBrowser, screenshot, signUpAndAnalyse as signUpAndAnalyseAs } from "../support/browser";
+import { launchBrowser, screenshot } from "../support/browser";
+import { uniqueEmail } from "../support/http";
 
+const SUBMIT = '[data-testid="analyze-form"] button[type="submit"]';
 
 let app: RunningApp;
 let origin: Origin;
@@ -32,7 +34,17 @@ afterAll(async () => {
   await origin?.close();
 });
 
-const signUpAndAnalyse = (page: Page, url: string) => signUpAndAnalyseAs(page, app.baseUrl, url, "e2e-download");
+async function signUpAndAnalyse(page: Page, url: string) {
+  await page.goto(`${app.baseUrl}/signup`);
+  await page.fill('input[name="email"]', uniqueEmail("e2e-download"));
+  await page.fill('input[name="password"]', "a long password");
+  await page.fill('input[name="confirmPassword"]', "a long password");
+  await page.click('main button[type="submit"]');
+  await page.waitForSelector('[data-testid="analyze-form"]');
+  await page.fill('input[name="url"]', url);
+  await page.click(SUBMIT);
+  await page.waitForSelector('[data-testid="analysis"][data-status="completed"]', { timeout: 30_000 });
+}
 
 const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 const percentOf = (page: Page) => page.getAttribute('[data-testid="manager"] [role="progressbar"]', "aria-valuenow").then(Number);

@@ -12,13 +12,16 @@ import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
-import { PLAYLIST_ENTRIES, startOrigin, VIETNAMESE_SUBTITLE, type Origin } from "../fixtures/origin";
-import { egressAllow, startApp, type RunningApp } from "../support/app";
-import { ANALYZE_SUBMIT, launchBrowser, screenshot, signUpAndAnalyse as signUpAndAnalyseAs } from "../support/browser";
+import { PLAYLIST_ENTRIES, VIETNAMESE_SUBTITLE, type Origin } from "../fixtures/origin";
+import type { RunningApp } from "../support/app";
+import { screenshot, signUpInBrowser, startBrowserWorld, stopBrowserWorld, type BrowserWorld } from "../support/browser";
 
 const run = promisify(execFile);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "tvn-media-e2e-"));
 
+const ANALYZE_SUBMIT = '[data-testid="analyze-form"] button[type="submit"]';
+
+let world: BrowserWorld;
 let app: RunningApp;
 let origin: Origin;
 let fixtures: MediaFixtures;
@@ -26,20 +29,18 @@ let browser: Browser;
 
 beforeAll(async () => {
   fixtures = await ensureMediaFixtures();
-  origin = await startOrigin(fixtures);
-  [app, browser] = await Promise.all([
-    startApp({ env: { ...egressAllow(origin), REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/6") } }),
-    launchBrowser(),
-  ]);
+  world = await startBrowserWorld({ redisDb: 9 });
+  ({ app, origin, browser } = world);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await app?.stop();
-  await origin?.close();
-});
+afterAll(() => stopBrowserWorld(world ?? {}));
 
-const signUpAndAnalyse = (page: Page, url: string) => signUpAndAnalyseAs(page, app.baseUrl, url, "e2e-media");
+async function signUpAndAnalyse(page: Page, url: string) {
+  await signUpInBrowser(page, app.baseUrl, "e2e-media");
+  await page.fill('input[name="url"]', url);
+  await page.click(ANALYZE_SUBMIT);
+  await page.waitForSelector('[data-testid="analysis"][data-status="completed"]', { timeout: 30_000 });
+}
 
 /** The ZIP's files, after `unzip -t` accepted it. */
 async function unzipped(zip: string) {

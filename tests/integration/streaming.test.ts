@@ -70,7 +70,7 @@ describe("direct downloads", () => {
   it("creates a token once, stores only its hash", async () => {
     const { status, body } = await createToken(alice, analysis.requestId, "mp4");
     expect(status).toBe(201);
-    expect(body.streamUrl).toBe(`/api/streaming/stream/${body.token}`);
+    expect(body.streamUrl).toBe(`/api/streaming/stream/${body.token}/${encodeURIComponent(body.fileName)}`);
     const [row] = await sql`select token_hash from stream_tokens where id = ${body.tokenId}`;
     expect(row.token_hash).toBe(createHash("sha256").update(body.token).digest("hex"));
     const dump = await sql`select row_to_json(t)::text as j from stream_tokens t where id = ${body.tokenId}`;
