@@ -95,6 +95,8 @@ const schema = z
     FORM_BODY_LIMIT_BYTES: int(32 * 1024, 1024, 16 * 1024 * 1024),
     /** Queued or running analyses one user may have at once. */
     MAX_PENDING_ANALYSES: int(3, 1, 100),
+    /** A playlist's analysis lists at most this many entries; a ZIP holds at most these. */
+    MAX_PLAYLIST_ENTRIES: int(50, 1, 500),
     /** Per client IP, on every /api/streaming/* request. */
     API_RATE_LIMIT_PER_MINUTE: int(300, 1),
     FREE_TIER_DAILY: int(10, 0),

@@ -17,6 +17,7 @@ const suites: Array<{ name: string; script: string; args: string[] }> = [
   { name: "analysis", script: "bench/analyze.ts", args: quick ? ["--cold", "5", "--cached", "100"] : [] },
   { name: "realtime", script: "bench/realtime.ts", args: quick ? ["--seconds", "5"] : [] },
   { name: "monitoring", script: "bench/monitoring.ts", args: quick ? ["--requests", "100", "--samples", "30"] : [] },
+  { name: "media", script: "bench/media.ts", args: quick ? ["--runs", "2"] : [] },
 ];
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "tvn-bench-all-"));

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Idempotent setup: installs what is missing and nothing else.
 #   - Debian packages: yt-dlp, ffmpeg, postgresql, redis-server, chromium,
-#     and with --test also prometheus, docker-compose and aria2 (the tests check the metrics
-#     output with promtool, the compose file with `docker-compose config`, and downloads
-#     with aria2c's parallel Range requests)
+#     and with --test also prometheus, docker-compose, aria2 and unzip (the tests check the
+#     metrics output with promtool, the compose file with `docker-compose config`, downloads
+#     with aria2c's parallel Range requests, and the playlist ZIPs with unzip -t)
 #     (as root through apt-get; otherwise it prints the apt line and stops)
 #   - npm packages from package-lock.json when node_modules is stale
 set -euo pipefail
@@ -21,6 +21,7 @@ if [[ "${1:-}" == "--test" ]]; then
   have promtool || missing+=(prometheus)
   have docker-compose || missing+=(docker-compose)
   have aria2c || missing+=(aria2)
+  have unzip || missing+=(unzip)
 fi
 
 if ((${#missing[@]})); then

@@ -106,7 +106,11 @@ function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit =
   });
 }
 
-/** `yt-dlp -J` for one URL: no config files, no playlists, bounded in time. */
+/**
+ * `yt-dlp -J` for one URL: no config files, bounded in time. A URL that is
+ * both a video and a playlist means the video (`--no-playlist`); a playlist
+ * is listed flat (titles and URLs, each entry resolved when downloaded).
+ */
 export async function fetchVideoInfo(
   url: string,
   { signal, timeoutSeconds = config.ANALYSIS_TIMEOUT_SECONDS }: { signal?: AbortSignal; timeoutSeconds?: number } = {},
@@ -119,6 +123,7 @@ export async function fetchVideoInfo(
     "--ignore-config",
     "--no-warnings",
     "--no-playlist",
+    "--flat-playlist",
     "--no-progress",
     "--proxy",
     proxyUrl,
@@ -146,7 +151,6 @@ export async function fetchVideoInfo(
     throw new AnalysisError("extractor_error", "The analyser returned something unreadable.", true, { cause: err });
   }
   if (!info) throw classifyYtDlpError(result.stderr);
-  if (info._type === "playlist") throw new AnalysisError("playlist", "This address is a playlist. Open one video and paste its address.", false);
   return info;
 }
 

@@ -37,7 +37,8 @@ function quotaMessage(tier: PublicUser["tier"]) {
 
 /**
  * KEYS: active set, hourly count, daily count, counters, the address' daily count.
- * ARGV: now, max active, per hour, per day, link id, its expiry, lifetime, per address per day (-1: none), the quota's refusal code.
+ * ARGV: now, max active, per hour, per day, link id, its expiry, lifetime, per address per day (-1: none), the quota's refusal code,
+ * the downloads the link counts for (a playlist ZIP: one per entry).
  */
 const TAKE = `
 local now = tonumber(ARGV[1])
@@ -58,24 +59,25 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   return refuse('too_many_active_tokens', tonumber(ARGV[2]), tonumber(first[2]) - now)
 end
 if used(KEYS[2]) >= tonumber(ARGV[3]) then return refuse('hourly_limit', tonumber(ARGV[3]), lapse(KEYS[2], ${HOUR_MS})) end
-if used(KEYS[3]) >= tonumber(ARGV[4]) then return refuse(ARGV[9], tonumber(ARGV[4]), lapse(KEYS[3], ${DAY_MS})) end
+local downloads = tonumber(ARGV[10])
+if used(KEYS[3]) + downloads > tonumber(ARGV[4]) then return refuse(ARGV[9], tonumber(ARGV[4]), lapse(KEYS[3], ${DAY_MS})) end
 local perAddress = tonumber(ARGV[8])
-if perAddress >= 0 and used(KEYS[5]) >= perAddress then return refuse(ARGV[9], perAddress, lapse(KEYS[5], ${DAY_MS})) end
+if perAddress >= 0 and used(KEYS[5]) + downloads > perAddress then return refuse(ARGV[9], perAddress, lapse(KEYS[5], ${DAY_MS})) end
 redis.call('ZADD', KEYS[1], ARGV[6], ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ${HOUR_MS}) end
-if redis.call('INCR', KEYS[3]) == 1 then redis.call('PEXPIRE', KEYS[3], ${DAY_MS}) end
-if perAddress >= 0 and redis.call('INCR', KEYS[5]) == 1 then redis.call('PEXPIRE', KEYS[5], ${DAY_MS}) end
+if redis.call('INCRBY', KEYS[3], downloads) == downloads then redis.call('PEXPIRE', KEYS[3], ${DAY_MS}) end
+if perAddress >= 0 and redis.call('INCRBY', KEYS[5], downloads) == downloads then redis.call('PEXPIRE', KEYS[5], ${DAY_MS}) end
 redis.call('HINCRBY', KEYS[4], 'created', 1)
 return {'', 0, 0}`;
 
-/** The exact opposite of a successful TAKE, for a link that could not be stored after all. ARGV: link id, whether the address counted ('1'). */
+/** The exact opposite of a successful TAKE, for a link that could not be stored after all. ARGV: link id, whether the address counted ('1'), its downloads. */
 const GIVE_BACK = `
 redis.call('ZREM', KEYS[1], ARGV[1])
-local function giveBack(key) if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end end
-giveBack(KEYS[2])
-giveBack(KEYS[3])
-if ARGV[2] == '1' then giveBack(KEYS[5]) end
+local function giveBack(key, n) redis.call('DECRBY', key, math.min(n, tonumber(redis.call('GET', key) or '0'))) end
+giveBack(KEYS[2], 1)
+giveBack(KEYS[3], tonumber(ARGV[3]))
+if ARGV[2] == '1' then giveBack(KEYS[5], tonumber(ARGV[3])) end
 redis.call('HINCRBY', KEYS[4], 'created', -1)
 return 1`;
 
@@ -97,7 +99,7 @@ const unavailable = (cause: unknown) =>
  * limit it would break (`limited`, with RateLimit-* and Retry-After) without
  * taking anything; Redis down is `unavailable` (fail closed).
  */
-export async function takeLinkPlace(user: PublicUser, ip: string, link: { id: string; expiresAt: Date }) {
+export async function takeLinkPlace(user: PublicUser, ip: string, link: { id: string; expiresAt: Date }, downloads = 1) {
   const now = Date.now();
   const lifetime = link.expiresAt.getTime() - now;
   const [code, limit, ms] = (await redis
@@ -114,6 +116,7 @@ export async function takeLinkPlace(user: PublicUser, ip: string, link: { id: st
       lifetime,
       addressLimit(user.tier),
       user.tier === "guest" ? "guest_quota_exceeded" : "daily_quota_exceeded",
+      downloads,
     )
     .catch((err: unknown) => {
       throw unavailable(err);
@@ -127,9 +130,9 @@ export async function takeLinkPlace(user: PublicUser, ip: string, link: { id: st
 }
 
 /** Gives back what takeLinkPlace took, when the link was not stored after all. */
-export async function giveBackLinkPlace(user: PublicUser, ip: string, linkId: string) {
+export async function giveBackLinkPlace(user: PublicUser, ip: string, linkId: string, downloads = 1) {
   await redis
-    .eval(GIVE_BACK, 5, ...keysFor(user, ip), linkId, user.tier === "guest" ? "1" : "0")
+    .eval(GIVE_BACK, 5, ...keysFor(user, ip), linkId, user.tier === "guest" ? "1" : "0", downloads)
     .catch((err: unknown) => logger.warn({ err }, "could not give back a link's place under the limits"));
 }
 

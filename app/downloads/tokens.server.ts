@@ -7,8 +7,10 @@ import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { downloadFileName } from "~/lib/file-name";
 import type { MediaFormat } from "~/lib/formats";
+import type { MediaOptions } from "~/lib/media-options";
 import { AppError, logger, redis } from "~/platform/index.server";
 import { giveBackLinkPlace, releaseLinkPlace, takeLinkPlace } from "./limits.server";
+import { planMedia } from "./media-plan.server";
 import { streamTokens, type StreamToken } from "./tables";
 
 export const STREAM_ABORT_CHANNEL = "stream:abort";
@@ -89,7 +91,7 @@ export async function verifyStreamToken(token: string, client: { ip: string; use
 /** The User-Agent as stored with a link (and compared for STREAM_TOKEN_BIND_UA). */
 const storedUserAgent = (userAgent: string | null) => userAgent?.slice(0, 512) ?? "";
 
-type TokenRequest = { user: PublicUser; requestId: string; formatId: string; ip: string; userAgent: string | null };
+type TokenRequest = { user: PublicUser; requestId: string; formatId: string; options?: MediaOptions; ip: string; userAgent: string | null };
 
 export type CreatedToken = { token: string; tokenId: string; streamUrl: string; fileName: string; expiresAt: string };
 
@@ -113,35 +115,45 @@ const expiryFromNow = () => new Date(Date.now() + config.STREAM_TOKEN_EXPIRES_MI
  * the token signed and hashed once, one insert. An insert that fails gives
  * the limits their place back.
  */
-export async function createStreamToken({ user, requestId, formatId, ip, userAgent }: TokenRequest): Promise<{ created: CreatedToken; format: MediaFormat }> {
+export async function createStreamToken({
+  user,
+  requestId,
+  formatId,
+  options,
+  ip,
+  userAgent,
+}: TokenRequest): Promise<{ created: CreatedToken; format: MediaFormat | null }> {
   const analysis = await getAnalysis({ requestId, userId: user.id });
   if (!analysis) throw new AppError("not_found", "not_found", "No analysis with this id.");
   if (analysis.status !== "completed" || !analysis.result) throw new AppError("conflict", "analysis_not_ready", "This analysis has not finished yet.");
-  const format = analysis.result.formats.find((f) => f.id === formatId);
-  if (!format) throw new AppError("not_found", "format_not_found", "This analysis has no such format.");
+  // What the link sends: a format, or a playlist ZIP, a clip, subtitles (each checked, or a 400).
+  const plan = planMedia(analysis.result, analysis.sources ?? {}, formatId, options);
+  const format = analysis.result.formats.find((f) => f.id === formatId) ?? null;
 
   const row = {
     id: randomUUID(),
     userId: user.id,
     analysisId: analysis.id,
     sourceUrl: analysis.url,
-    formatId: format.id,
-    title: analysis.result.title,
-    ext: format.ext,
-    delivery: format.delivery,
+    formatId: plan.formatId,
+    title: plan.title,
+    ext: plan.ext,
+    delivery: plan.delivery,
+    options: plan.options,
     clientIp: ip,
     userAgent: userAgent === null ? null : storedUserAgent(userAgent),
     bindIp: config.STREAM_TOKEN_BIND_IP,
     bindUa: config.STREAM_TOKEN_BIND_UA,
     expiresAt: expiryFromNow(),
   };
-  await takeLinkPlace(user, ip, row);
+  // A playlist ZIP counts each entry as a download.
+  await takeLinkPlace(user, ip, row, plan.downloads);
   try {
     const token = await signToken(row.id);
     await db.insert(streamTokens).values({ ...row, tokenHash: hashToken(token) });
     return { created: tokenResponse(token, row), format };
   } catch (err) {
-    await giveBackLinkPlace(user, ip, row.id);
+    await giveBackLinkPlace(user, ip, row.id, plan.downloads);
     throw err;
   }
 }

@@ -13,11 +13,14 @@ export type StreamProgress = { tokenId: string; bytes: number; total: number | n
 /** completed; aborted (the client went away or the link was revoked); failed (source or server); interrupted (the server shut down). */
 export type StreamOutcome = "completed" | "aborted" | "failed" | "interrupted";
 export type StreamEnd = { tokenId: string; status: StreamOutcome; bytes: number };
+/** A playlist ZIP's entry `position` of `count` (`index` is its number in the playlist). */
+export type StreamEntry = { tokenId: string; index: number; position: number; count: number; status: "started" | "done" | "failed" };
 
 export type ServerToClientEvents = {
   "analysis:update": (update: AnalysisUpdate) => void;
   "stream:progress": (progress: StreamProgress) => void;
   "stream:end": (end: StreamEnd) => void;
+  "stream:entry": (entry: StreamEntry) => void;
   /** Administrators' sockets only. */
   "dashboard:update": (data: DashboardLive) => void;
 };
