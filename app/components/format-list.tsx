@@ -138,7 +138,7 @@ function SubtitleRow({ track, videoFormatId }: { track: SubtitleTrack; videoForm
     <li className="flex flex-wrap items-center gap-3 px-4 py-3" data-testid="subtitle" data-lang={track.lang}>
       <span className={`${BADGE} ${BADGE_STYLES.CC}`}>{t("formats.badge.subtitles")}</span>
       <span className="min-w-0 flex-1 font-medium">
-        {label} <span className="text-xs text-slate-500">({track.lang})</span>
+        {label} <span className="text-xs text-slate-600 dark:text-slate-400">({track.lang})</span>
       </span>
       {(["srt", "vtt"] as const).map((format) => (
         <DownloadForm key={format} formatId="subtitles" className="shrink-0">

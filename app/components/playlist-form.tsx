@@ -73,9 +73,9 @@ export function PlaylistForm({ entries, tokenId }: { entries: PlaylistEntry[]; t
                 className="h-4 w-4"
               />
               <label htmlFor={`entry-${entry.index}`} className="min-w-0 flex-1">
-                <span className="mr-2 text-slate-500">{entry.index}.</span>
+                <span className="mr-2 text-slate-600 dark:text-slate-400">{entry.index}.</span>
                 <span className="font-medium">{entry.title}</span>
-                {entry.durationSeconds ? <span className="ml-2 text-xs text-slate-500">{formatDuration(entry.durationSeconds)}</span> : null}
+                {entry.durationSeconds ? <span className="ml-2 text-xs text-slate-600 dark:text-slate-400">{formatDuration(entry.durationSeconds)}</span> : null}
               </label>
               {status ? <span className="shrink-0 text-xs text-slate-600 dark:text-slate-300">{t(`playlist.entry.${status}`)}</span> : null}
             </li>
