@@ -75,6 +75,12 @@ const schema = z
     MAX_TOKENS_PER_USER: int(5, 1),
     MAX_TOKENS_PER_HOUR: int(20, 1),
     STREAM_BUFFER_SIZE: int(65536, 1024, 64 * 1024 * 1024),
+    /**
+     * "nginx": direct-path downloads are checked here (token, limits, egress) and then handed to
+     * the nginx front with X-Accel-Redirect (scripts/nginx-front.sh, docs/deploy/nginx-offload.conf),
+     * which moves the bytes; live byte progress is then unknown. Only behind that front.
+     */
+    STREAM_OFFLOAD: z.enum(["off", "nginx"]).default("off"),
     STREAM_TOKEN_BIND_IP: flag,
     STREAM_TOKEN_BIND_UA: flag,
     MAX_TOKEN_REFRESHES: int(3, 0, 100),

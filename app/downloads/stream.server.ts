@@ -9,6 +9,7 @@ import { clearOwnStaleEntries, trackActiveStream, untrackActiveStream, type Acti
 import { countStream } from "./counters.server";
 import { openDirect, type Upstream } from "./direct.server";
 import { openPipe } from "./pipe.server";
+import { handOffHeaders, offloadRequested, recordHandOff } from "./offload.server";
 import { countedBody } from "./progress.server";
 import { CONTENT_TYPES, dispositionFor } from "./responses.server";
 import { claimStreamSlot, clearOwnStaleSlots, instanceSlotPrefix, releaseStreamSlot, renewStreamSlot, SLOT_RENEW_MS } from "./slots.server";
@@ -112,6 +113,17 @@ async function startTransfer({ row, format, analysis, streamId, request, emit }:
     "Cache-Control": "no-store",
   });
   if (row.delivery === "direct") headers.set("Accept-Ranges", "bytes");
+
+  // Offload (STREAM_OFFLOAD=nginx): checked here, the bytes moved by the front. See offload.server.ts.
+  const source = analysis.sources?.[format.id];
+  if (row.delivery === "direct" && source && offloadRequested(request)) {
+    const handOff = await handOffHeaders(row, source, request);
+    if (handOff) {
+      await recordHandOff({ row, streamId, emit });
+      for (const [name, value] of Object.entries(handOff)) headers.set(name, value);
+      return new Response(null, { status: 200, headers });
+    }
+  }
 
   const upstream = await openUpstream({ row, format, analysis, request });
   for (const [name, value] of Object.entries(upstream.headers)) headers.set(name, value);
