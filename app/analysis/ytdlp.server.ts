@@ -149,7 +149,7 @@ export async function fetchVideoInfo(
 }
 
 type ProbeStream = { codec_type?: string; codec_name?: string; width?: number; height?: number; avg_frame_rate?: string };
-type ProbeOutput = { streams?: ProbeStream[]; format?: { duration?: string; size?: string; bit_rate?: string } };
+export type ProbeOutput = { streams?: ProbeStream[]; format?: { duration?: string; size?: string; bit_rate?: string } };
 
 /** ffprobe's JSON, or null (logged) when it printed something else: the format just stays unprobed. */
 function parseProbe(stdout: string): ProbeOutput | null {
@@ -166,44 +166,58 @@ function frameRate(rate: string | undefined) {
   return num && den ? Math.round((num / den) * 100) / 100 : null;
 }
 
+/** ffprobe of one URL (through the egress proxy), a few seconds at most; null when it tells nothing. */
+export async function probeMedia(url: string, httpHeaders: Record<string, string>, { signal }: { signal?: AbortSignal } = {}): Promise<ProbeOutput | null> {
+  const headers = Object.entries(httpHeaders)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join("");
+  const { proxyUrl, env } = await childEgress();
+  const args = [
+    "-v",
+    "error",
+    "-show_streams",
+    "-show_format",
+    "-of",
+    "json",
+    "-rw_timeout",
+    "5000000",
+    "-protocol_whitelist",
+    FFMPEG_PROTOCOLS,
+    "-http_proxy",
+    proxyUrl,
+  ];
+  if (headers) args.push("-headers", headers);
+  args.push("-i", url);
+  const probe = await run(config.FFPROBE_PATH, args, { signal, timeoutMs: 8_000, stdoutLimit: 1024 * 1024, env }).catch((err: unknown) => {
+    logger.warn({ err }, "could not start ffprobe");
+    return null;
+  });
+  if (!probe || probe.code !== 0) return null;
+  return parseProbe(probe.stdout);
+}
+
+/** A submitted address that names a media file: it can be probed while yt-dlp reads it (no extra wait after). */
+const MEDIA_PATH = /\.(mp4|m4v|m4a|mov|webm|mkv|mp3|ogg|opus|flac|wav|aac|ts|flv|3gp)$/i;
+export const looksLikeMediaFile = (url: string) => URL.canParse(url) && MEDIA_PATH.test(new URL(url).pathname);
+
 /**
  * Generic pages tell yt-dlp little (no size, codecs or resolution). For those
  * formats, ffprobe reads the container header of the upstream file — a few
  * kilobytes — so users see real badges and sizes. Bounded: at most six
  * formats, a few seconds each, and failures just leave the fields unknown.
+ * `early` holds probes started before yt-dlp answered, by URL; one that told
+ * nothing is made again with the format's own headers.
  */
-export async function enrichWithProbe(info: YtDlpInfo, { signal }: { signal?: AbortSignal } = {}): Promise<YtDlpInfo> {
+export async function enrichWithProbe(
+  info: YtDlpInfo,
+  { signal, early = new Map() }: { signal?: AbortSignal; early?: Map<string, Promise<ProbeOutput | null>> } = {},
+): Promise<YtDlpInfo> {
   const formats = info.formats?.length ? info.formats : info.url ? [info] : [];
   const needy = formats.filter((f) => f.url && !f.height && f.vcodec !== "none" && !f.acodec).slice(0, 6);
   let duration = info.duration ?? null;
   await Promise.all(
     needy.map(async (format: YtDlpFormat) => {
-      const headers = Object.entries(format.http_headers ?? {})
-        .map(([k, v]) => `${k}: ${v}\r\n`)
-        .join("");
-      const { proxyUrl, env } = await childEgress();
-      const args = [
-        "-v",
-        "error",
-        "-show_streams",
-        "-show_format",
-        "-of",
-        "json",
-        "-rw_timeout",
-        "5000000",
-        "-protocol_whitelist",
-        FFMPEG_PROTOCOLS,
-        "-http_proxy",
-        proxyUrl,
-      ];
-      if (headers) args.push("-headers", headers);
-      args.push("-i", format.url!);
-      const probe = await run(config.FFPROBE_PATH, args, { signal, timeoutMs: 8_000, stdoutLimit: 1024 * 1024, env }).catch((err: unknown) => {
-        logger.warn({ err }, "could not start ffprobe");
-        return null;
-      });
-      if (!probe || probe.code !== 0) return;
-      const parsed = parseProbe(probe.stdout);
+      const parsed = (await early.get(format.url!)) ?? (await probeMedia(format.url!, format.http_headers ?? {}, { signal }));
       if (!parsed) return;
       const video = parsed.streams?.find((s) => s.codec_type === "video" && s.codec_name !== "mjpeg" && s.codec_name !== "png");
       const audio = parsed.streams?.find((s) => s.codec_type === "audio");
