@@ -104,7 +104,7 @@ export async function processAnalysisJob(job: Job<AnalysisJob>, signal?: AbortSi
           ]
         : [],
     );
-    const { info, refusal } = await dropBlockedFormats(await fetchVideoInfo(url, { signal }));
+    const { info, refusal } = await dropBlockedFormats(await fetchVideoInfo(url, { signal, warm: true }));
     await reportStage(job, "probing", 60);
     const enriched = await enrichWithProbe(info, { signal, early });
     await reportStage(job, "parsing", 85);

@@ -1,7 +1,12 @@
+import type { ChildProcessByStdio } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import type { Socket } from "node:net";
+import path from "node:path";
+import type { Readable, Writable } from "node:stream";
 import { config } from "~/config.server";
 import type { YtDlpFormat, YtDlpInfo } from "~/lib/formats";
 import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
-import { logger, spawnTool } from "~/platform/index.server";
+import { logger, spawnTool, spawnToolWithInput } from "~/platform/index.server";
 
 /** A failure users can be told about; `retryable` decides whether BullMQ tries again. */
 export class AnalysisError extends Error {
@@ -60,15 +65,22 @@ export function classifyYtDlpError(stderr: string): AnalysisError {
   return new AnalysisError("extractor_error", "The video page could not be analysed.", true);
 }
 
-type RunOptions = { signal?: AbortSignal; timeoutMs: number; stdoutLimit?: number; env?: NodeJS.ProcessEnv };
+type RunOptions = {
+  signal?: AbortSignal;
+  timeoutMs: number;
+  stdoutLimit?: number;
+  env?: NodeJS.ProcessEnv;
+  /** A child already started (a standby yt-dlp) instead of spawning `command`. */
+  child?: ChildProcessByStdio<null | Writable, Readable, Readable>;
+};
 
 /**
  * Runs a tool with arguments (never a shell), collects stdout/stderr with a
  * size cap, and kills it on timeout or abort: TERM first, KILL 2 s later.
  */
-function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit = 64 * 1024 * 1024, env }: RunOptions) {
+function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit = 64 * 1024 * 1024, env, child: started }: RunOptions) {
   return new Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }>((resolve, reject) => {
-    const child = spawnTool(command, args, { env });
+    const child = started ?? spawnTool(command, args, { env });
     const out: Buffer[] = [];
     let outBytes = 0;
     let stderr = "";
@@ -105,10 +117,63 @@ function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit =
   });
 }
 
-/** `yt-dlp -J` for one URL: no config files, no playlists, bounded in time. */
+/**
+ * A yt-dlp waiting with its imports done: Python loading yt-dlp is most of
+ * a short analysis, so the worker pays it before the job arrives. The
+ * standby runs yt-dlp's own script with the arguments it reads from stdin
+ * (the same program, same output) and is replaced after each use. Only when
+ * YTDLP_PATH is a Python script (Debian's is); otherwise yt-dlp is spawned.
+ */
+const STANDBY_SCRIPT = [
+  "import json, runpy, sys",
+  "import yt_dlp",
+  "from yt_dlp.extractor import gen_extractor_classes",
+  "gen_extractor_classes()",
+  "line = sys.stdin.readline()",
+  "if not line: sys.exit(0)",
+  "sys.argv = [sys.argv[1], *json.loads(line)]",
+  "runpy.run_path(sys.argv[0], run_name='__main__')",
+].join("\n");
+
+let standby: ChildProcessByStdio<Writable, Readable, Readable> | null = null;
+let interpreter: Promise<{ python: string; script: string } | null> | undefined;
+
+/** The Python that runs YTDLP_PATH, from its #! line; null for a binary or anything unexpected. */
+async function pythonOf(command: string) {
+  const candidates = command.includes("/") ? [command] : (process.env.PATH ?? "").split(":").map((dir) => path.join(dir, command));
+  for (const script of candidates) {
+    const head = await readFile(script, "utf8").then(
+      (text) => text.slice(0, 200).split("\n")[0],
+      () => null,
+    );
+    if (head === null) continue;
+    const match = /^#!\s*(\S+)(?:\s+(\S+))?\s*$/.exec(head);
+    const python = match && (path.basename(match[1]) === "env" ? match[2] : match[1]);
+    return python && /^python3?(\.\d+)?$/.test(path.basename(python)) ? { python, script } : null;
+  }
+  return null;
+}
+
+/** Takes the waiting yt-dlp (if any) and starts the next one; the caller hands it its arguments. */
+async function takeStandby(env: NodeJS.ProcessEnv) {
+  interpreter ??= pythonOf(config.YTDLP_PATH);
+  const tool = await interpreter;
+  if (!tool) return null;
+  const taken = standby && standby.exitCode === null && standby.signalCode === null ? standby : null;
+  const next = spawnToolWithInput(tool.python, ["-c", STANDBY_SCRIPT, tool.script], { env });
+  next.on("error", (err) => logger.warn({ err }, "could not start a standby yt-dlp"));
+  // Idle, it must not keep the worker alive; setpriv's pdeathsig ends it with the worker.
+  next.unref();
+  for (const pipe of [next.stdin, next.stdout, next.stderr]) (pipe as Partial<Socket>).unref?.();
+  standby = next;
+  if (taken) for (const pipe of [taken.stdin, taken.stdout, taken.stderr]) (pipe as Partial<Socket>).ref?.();
+  return taken;
+}
+
+/** `yt-dlp -J` for one URL: no config files, no playlists, bounded in time. `warm`: use (and keep) a standby yt-dlp. */
 export async function fetchVideoInfo(
   url: string,
-  { signal, timeoutSeconds = config.ANALYSIS_TIMEOUT_SECONDS }: { signal?: AbortSignal; timeoutSeconds?: number } = {},
+  { signal, timeoutSeconds = config.ANALYSIS_TIMEOUT_SECONDS, warm = false }: { signal?: AbortSignal; timeoutSeconds?: number; warm?: boolean } = {},
 ): Promise<YtDlpInfo> {
   const socketTimeout = Math.min(20, timeoutSeconds);
   // yt-dlp has no network of its own: every request goes through the egress proxy.
@@ -128,7 +193,11 @@ export async function fetchVideoInfo(
   ];
   let result;
   try {
-    result = await run(config.YTDLP_PATH, args, { signal, timeoutMs: timeoutSeconds * 1000, env });
+    const child = warm ? await takeStandby(env) : null;
+    // A standby that died meanwhile fails the write; its exit then fails the run like any yt-dlp's.
+    child?.stdin.on("error", (err) => logger.warn({ err }, "the standby yt-dlp was gone"));
+    child?.stdin.end(`${JSON.stringify(args)}\n`);
+    result = await run(config.YTDLP_PATH, args, { signal, timeoutMs: timeoutSeconds * 1000, env, child: child ?? undefined });
   } catch (err) {
     // run() rejects only when the tool cannot be started at all.
     logger.error({ err, command: config.YTDLP_PATH }, "could not start yt-dlp");

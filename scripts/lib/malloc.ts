@@ -7,6 +7,6 @@
  * direct path, ~400 faults with these. Fixed thresholds keep up to 64 MiB of
  * freed memory for reuse. Set where the processes start (scripts/run.ts, the
  * tests' and benchmarks' startApp, the Dockerfile); a value already in the
- * environment wins.
+ * environment wins. The tools (yt-dlp, ffmpeg) are started without it (app/platform/tools.server.ts).
  */
 export const GLIBC_TUNABLES = "glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=4194304";
