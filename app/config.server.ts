@@ -74,6 +74,8 @@ const schema = z
     STREAM_SLOT_TTL_SECONDS: int(60, 1, 3600),
     MAX_TOKENS_PER_USER: int(5, 1),
     MAX_TOKENS_PER_HOUR: int(20, 1),
+    /** API keys one user may hold at once. */
+    MAX_API_KEYS_PER_USER: int(10, 1, 1000),
     STREAM_BUFFER_SIZE: int(65536, 1024, 64 * 1024 * 1024),
     /**
      * "nginx": direct-path downloads are checked here (token, limits, egress) and then handed to
@@ -97,6 +99,12 @@ const schema = z
     /** Per client IP, on every /api/streaming/* request. */
     API_RATE_LIMIT_PER_MINUTE: int(300, 1),
     FREE_TIER_DAILY: int(10, 0),
+    /** Downloads a day for visitors without an account, per client address; 0 turns guest use off. */
+    GUEST_DAILY: int(3, 0),
+    /** Guest accounts one client address may start per hour (each first visit that analyses starts one). */
+    GUEST_STARTS_PER_HOUR: int(20, 1),
+    /** Guest accounts (and what they analysed) are removed this long after they were made. */
+    GUEST_RETENTION_DAYS: int(7, 1, 365),
     PRO_TIER_DAILY: int(100, 0),
     METRICS_RETENTION_HOURS: int(24, 1),
     /** Bearer token for /api/monitoring/* and /metrics without an admin session (Prometheus scrapers). */

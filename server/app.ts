@@ -70,8 +70,8 @@ function securityHeaders(mode: string): RequestHandler[] {
         "default-src": ["'self'"],
         "script-src": ["'strict-dynamic'", (_req, res) => `'nonce-${String((res as express.Response).locals.cspNonce)}'`],
         "connect-src": ["'self'", ...(mode === "development" ? ["ws:"] : [])],
-        // Thumbnails come from the video sites themselves.
-        "img-src": ["'self'", "data:", "https:", "http:"],
+        // Thumbnails are served from our own origin (analysis/thumbnails.server.ts): no third-party images.
+        "img-src": ["'self'", "data:"],
         "media-src": ["'self'", "blob:"],
         "form-action": ["'self'"],
         // Self-hosted on plain http (a LAN address) must keep working.

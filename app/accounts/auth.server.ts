@@ -7,7 +7,7 @@ import { translator } from "~/lib/i18n";
 import { limitHeaders } from "~/platform/index.server";
 import { getPreferences } from "~/web/index.server";
 import { consumeAuthAttempt, recordFailedSignIn, resetEmailAttempts } from "./sign-in-limits.server";
-import { createUserSession } from "./session.server";
+import { createUserSession, getUser } from "./session.server";
 import { createUser, EmailTakenError, verifyLogin, type PublicUser } from "./users.server";
 
 class InvalidCredentialsError extends Error {
@@ -29,9 +29,11 @@ authenticator.use(
 );
 
 authenticator.use(
-  new FormStrategy(async ({ form }) => {
+  new FormStrategy(async ({ form, request }) => {
     const { email, password } = SignupSchema.parse(Object.fromEntries(form));
-    return createUser({ email, password });
+    // A guest who signs up keeps what they did as a guest: the guest becomes the account.
+    const current = await getUser(request);
+    return createUser({ email, password, guestId: current?.tier === "guest" ? current.id : undefined });
   }),
   "signup",
 );

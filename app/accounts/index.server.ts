@@ -1,10 +1,11 @@
 /**
  * Accounts: who the visitor is. Users and their tiers, server-side sessions,
  * sign-up and sign-in (with limits a stranger cannot turn against a user),
- * and the guards pages and the API use.
+ * API keys for scripts, and the guards pages and the API use.
  */
+export { type ApiKeySummary, createApiKey, listApiKeys, revokeApiKey } from "./api-keys.server";
 export { handleAuthSubmission } from "./auth.server";
-export { requireApiAdmin, requireApiUser } from "./guards.server";
+export { requireApiAdmin, requireApiUser, requireSessionApiUser } from "./guards.server";
 export {
   createUserSession,
   deleteStaleSessions,
@@ -15,6 +16,7 @@ export {
   redirectIfSignedIn,
   requireAdmin,
   requireUser,
+  startGuestSession,
 } from "./session.server";
-export { emailsByIds, type PublicUser, setUserTier } from "./users.server";
+export { deleteOldGuests, emailsByIds, type PublicUser, setUserTier } from "./users.server";
 export type { User } from "./tables";

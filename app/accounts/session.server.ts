@@ -6,7 +6,8 @@ import { db } from "~/db/client.server";
 import { redirectWithToast, type Toast } from "~/web/index.server";
 import { sessions, users } from "./tables";
 import { safeRedirect } from "~/lib/safe-redirect";
-import { publicUserColumns, type PublicUser } from "./users.server";
+import { createGuest, publicUserColumns, type PublicUser } from "./users.server";
+import { AppError, consume, createLimiter, limitHeaders, UnavailableError } from "~/platform/index.server";
 
 type SessionData = { userId: string; ip?: string; userAgent?: string };
 
@@ -97,6 +98,35 @@ export async function requireAdmin(request: Request): Promise<PublicUser> {
   return user;
 }
 
+async function commitNewSession(request: Request, userId: string, ip: string) {
+  const session = await storage.getSession();
+  session.set("userId", userId);
+  session.set("ip", ip);
+  session.set("userAgent", request.headers.get("User-Agent") ?? undefined);
+  const secure = isSecureRequest(request);
+  return { cookie: await storage.commitSession(session, { secure }), secure };
+}
+
+const guestStarts = createLimiter({ prefix: "guest-starts", points: config.GUEST_STARTS_PER_HOUR, durationSeconds: 3600 });
+
+/**
+ * A visitor without an account who starts an analysis becomes a guest: a
+ * user row of the guest tier and a session, made only then (looking around
+ * costs nothing). Null when guest use is off (GUEST_DAILY=0); limited per
+ * client address, so a script cannot mint guests without end.
+ */
+export async function startGuestSession(request: Request, ip: string): Promise<{ user: PublicUser; cookie: string } | null> {
+  if (config.GUEST_DAILY === 0) return null;
+  const outcome = await consume(guestStarts, ip);
+  if (!outcome.allowed) {
+    if (outcome.reason === "unavailable") throw new UnavailableError("service_unavailable", "Guest use cannot be checked right now. Please try again shortly.");
+    throw new AppError("limited", "too_many_guests", "Too many new visitors from your address. Sign up, or try again later.", { headers: limitHeaders(outcome) });
+  }
+  const user = await createGuest();
+  const { cookie } = await commitNewSession(request, user.id, ip);
+  return { user, cookie };
+}
+
 /** Starts a fresh server-side session (a new id, never a reused one) and redirects. */
 export async function createUserSession({
   request,
@@ -111,12 +141,7 @@ export async function createUserSession({
   redirectTo: string | null | undefined;
   toast: Toast;
 }) {
-  const session = await storage.getSession();
-  session.set("userId", userId);
-  session.set("ip", ip);
-  session.set("userAgent", request.headers.get("User-Agent") ?? undefined);
-  const secure = isSecureRequest(request);
-  const cookie = await storage.commitSession(session, { secure });
+  const { cookie, secure } = await commitNewSession(request, userId, ip);
   return redirectWithToast(safeRedirect(redirectTo), toast, { secure, headers: [cookie] });
 }
 
@@ -136,9 +161,10 @@ export async function deleteStaleSessions(now = new Date()) {
   return removed.length;
 }
 
-/** For the login and sign-up pages: a signed-in visitor goes straight on to where they were headed. */
+/** For the login and sign-up pages: a signed-in visitor goes straight on to where they were headed (a guest stays, to sign up or in). */
 export async function redirectIfSignedIn(request: Request) {
-  if (await getUser(request)) {
+  const user = await getUser(request);
+  if (user && user.tier !== "guest") {
     throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
   }
   return null;

@@ -18,5 +18,6 @@ export {
   requestAnalysis,
   toView,
 } from "./requests.server";
+export { thumbnailFor } from "./thumbnails.server";
 export { fetchVideoInfo } from "./ytdlp.server";
 export type { AnalysisRequest } from "./tables";

@@ -20,7 +20,7 @@ export type AnalysisProgress = { userId: string; stage: AnalysisStage; percent: 
 export type AnalysisStage = "queued" | "fetching" | "parsing" | "probing" | "done";
 
 /** BullMQ runs lower numbers first. */
-export const TIER_PRIORITY = { pro: 1, free: 10 } as const;
+export const TIER_PRIORITY = { pro: 1, free: 10, guest: 20 } as const;
 
 export const analysisQueue = createProducer<AnalysisJob, "analyze">(ANALYSIS_QUEUE, {
   attempts: config.ANALYSIS_ATTEMPTS,

@@ -3,7 +3,7 @@ import { config } from "~/config.server";
 import type { PublicUser } from "~/accounts/index.server";
 import { db } from "~/db/client.server";
 import { assertEgressAllowed, EgressBlockedError, UnresolvableHostError } from "~/egress/index.server";
-import type { FormatSource } from "~/lib/formats";
+import { recommendedFormat, type FormatSource, type MediaFormat } from "~/lib/formats";
 import { normaliseMediaUrl } from "~/lib/media-url";
 import { AppError, logger, UnavailableError } from "~/platform/index.server";
 import { readCachedAnalysis, urlHash } from "./cache.server";
@@ -32,7 +32,7 @@ export function toView(row: AnalysisRequest): AnalysisView {
     stage: row.stage,
     progress: row.progress,
     cached: row.cached,
-    ...(row.result ? { result: row.result } : {}),
+    ...(row.result ? { result: { ...row.result, recommendedFormatId: recommendedFormat(row.result.formats)?.id ?? null } } : {}),
     ...(row.error ? { error: row.error } : {}),
     createdAt: row.createdAt.toISOString(),
     finishedAt: row.finishedAt?.toISOString() ?? null,
@@ -139,23 +139,27 @@ export async function getAnalysis({ requestId, userId }: { requestId: string; us
 }
 
 export async function listRecentAnalyses({ userId, limit = 10 }: { userId: string; limit?: number }) {
-  return db
+  const rows = await db
     .select({
       requestId: analysisRequests.id,
       url: analysisRequests.url,
       status: analysisRequests.status,
       title: sql<string | null>`${analysisRequests.result} ->> 'title'`,
-      thumbnail: sql<string | null>`${analysisRequests.result} ->> 'thumbnail'`,
-      // The one-click choice: the best merge when there is one, else the first format.
-      quickFormatId: sql<string | null>`coalesce(
-        (select f ->> 'id' from jsonb_array_elements(${analysisRequests.result} -> 'formats') f where f ->> 'derived' = 'best' limit 1),
-        ${analysisRequests.result} -> 'formats' -> 0 ->> 'id')`,
+      hasThumbnail: sql<boolean>`${analysisRequests.result} ->> 'thumbnail' is not null`,
+      formats: sql<MediaFormat[] | null>`${analysisRequests.result} -> 'formats'`,
       createdAt: analysisRequests.createdAt,
     })
     .from(analysisRequests)
     .where(eq(analysisRequests.userId, userId))
     .orderBy(desc(analysisRequests.createdAt))
     .limit(limit);
+  return rows.map(({ formats, hasThumbnail, ...row }) => ({
+    ...row,
+    // A picture when the page has one or a video to take a frame from (served by /thumbnails/:id).
+    hasPicture: hasThumbnail || Boolean(formats?.some((f) => f.hasVideo)),
+    // The one-click choice, the same as the analysis page's big button.
+    quickFormatId: formats ? (recommendedFormat(formats)?.id ?? null) : null,
+  }));
 }
 
 /** The owner of a request, for relaying its events to the right socket room. */

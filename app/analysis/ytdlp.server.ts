@@ -4,7 +4,7 @@ import type { Socket } from "node:net";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { config } from "~/config.server";
-import type { YtDlpFormat, YtDlpInfo } from "~/lib/formats";
+import { isMediaExtension, type YtDlpFormat, type YtDlpInfo } from "~/lib/formats";
 import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
 import { logger, spawnTool, spawnToolWithInput } from "~/platform/index.server";
 
@@ -218,7 +218,14 @@ export async function fetchVideoInfo(
 }
 
 type ProbeStream = { codec_type?: string; codec_name?: string; width?: number; height?: number; avg_frame_rate?: string };
-export type ProbeOutput = { streams?: ProbeStream[]; format?: { duration?: string; size?: string; bit_rate?: string } };
+export type ProbeOutput = { streams?: ProbeStream[]; format?: { duration?: string; size?: string; bit_rate?: string; probe_score?: number } };
+
+/**
+ * ffprobe guesses at anything: a long text file reads as AMR-WB audio with a
+ * score of 26. Below the score a file extension alone gives (50), a file
+ * whose name says nothing of media is taken for what it is: not media.
+ */
+const CONFIDENT_PROBE_SCORE = 50;
 
 /** ffprobe's JSON, or null (logged) when it printed something else: the format just stays unprobed. */
 function parseProbe(stdout: string): ProbeOutput | null {
@@ -229,6 +236,9 @@ function parseProbe(stdout: string): ProbeOutput | null {
     return null;
   }
 }
+
+/** "Video" streams that are a picture (cover art) or text rendered as pictures: not a video. */
+const STILL_OR_TEXT_CODECS = new Set(["mjpeg", "png", "bmp", "gif", "webp", "ansi", "bintext", "xbin", "idf", "tty"]);
 
 function frameRate(rate: string | undefined) {
   const [num, den] = (rate ?? "").split("/").map(Number);
@@ -266,8 +276,7 @@ export async function probeMedia(url: string, httpHeaders: Record<string, string
 }
 
 /** A submitted address that names a media file: it can be probed while yt-dlp reads it (no extra wait after). */
-const MEDIA_PATH = /\.(mp4|m4v|m4a|mov|webm|mkv|mp3|ogg|opus|flac|wav|aac|ts|flv|3gp)$/i;
-export const looksLikeMediaFile = (url: string) => URL.canParse(url) && MEDIA_PATH.test(new URL(url).pathname);
+export const looksLikeMediaFile = (url: string) => URL.canParse(url) && isMediaExtension(/\.(\w+)$/.exec(new URL(url).pathname)?.[1]);
 
 /**
  * Generic pages tell yt-dlp little (no size, codecs or resolution). For those
@@ -288,7 +297,12 @@ export async function enrichWithProbe(
     needy.map(async (format: YtDlpFormat) => {
       const parsed = (await early.get(format.url!)) ?? (await probeMedia(format.url!, format.http_headers ?? {}, { signal }));
       if (!parsed) return;
-      const video = parsed.streams?.find((s) => s.codec_type === "video" && s.codec_name !== "mjpeg" && s.codec_name !== "png");
+      if ((parsed.format?.probe_score ?? 0) < CONFIDENT_PROBE_SCORE && !isMediaExtension(format.ext)) {
+        format.vcodec = "none";
+        format.acodec = "none";
+        return;
+      }
+      const video = parsed.streams?.find((s) => s.codec_type === "video" && !STILL_OR_TEXT_CODECS.has(s.codec_name ?? ""));
       const audio = parsed.streams?.find((s) => s.codec_type === "audio");
       format.vcodec = video?.codec_name ?? "none";
       format.acodec = audio?.codec_name ?? "none";

@@ -69,6 +69,10 @@ export function AnalyzeForm({ lastResult, defaultUrl }: { lastResult?: Submissio
           {busy ? t("analyze.busy") : t("analyze.submit")}
         </button>
       </div>
+      <label className="flex items-center gap-2 text-sm text-slate-700 dark:text-slate-300">
+        <input type="checkbox" name="then" value="best" className="size-4 rounded border-slate-400" data-testid="then-best" />
+        {t("analyze.thenBest")}
+      </label>
       {errors.length ? (
         <p id={fields.url.errorId} role="alert" className="text-sm text-red-700 dark:text-red-300">
           {errors.join(" ")}

@@ -74,6 +74,12 @@ function Manager({ download, onActive }: { download: ReadyDownload; onActive: (a
     onActive(true);
     void job.current.start();
   };
+  // The Download click that made this link is the one that starts it.
+  useEffect(() => {
+    if (!job.current) start();
+    // Once, when the panel appears: start() reads only the download this panel was made for.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   const cancel = async () => {
     // Revoking the link is what stops the server; the job then drops what it stored.
     // Offline: the link expires by itself; the local download is cancelled either way.
@@ -81,6 +87,8 @@ function Manager({ download, onActive }: { download: ReadyDownload; onActive: (a
       console.warn("could not revoke the link", err),
     );
     await job.current?.cancel();
+    // The browser's own save is still offered; its progress comes from the server.
+    onActive(false);
   };
 
   const state = snapshot?.state ?? "ready";
@@ -100,11 +108,6 @@ function Manager({ download, onActive }: { download: ReadyDownload; onActive: (a
   return (
     <div className="mt-4 space-y-3" data-testid="manager" data-state={state}>
       <div className="flex flex-wrap items-center gap-2">
-        {state === "ready" ? (
-          <button type="button" className={primary} onClick={start} data-testid="manager-start">
-            {t("download.start")}
-          </button>
-        ) : null}
         {running && resumable ? (
           <button type="button" className={secondary} onClick={() => job.current?.pause()} data-testid="manager-pause">
             {t("download.pause")}

@@ -1,4 +1,6 @@
 import { Form } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { useHydrated } from "~/hooks/use-hydrated";
 import { useI18n } from "~/hooks/use-i18n";
 import { labelFor, type FormatKind, type LabelWords, type MediaFormat } from "~/lib/formats";
 import type { MessageKey, Translate } from "~/lib/i18n";
@@ -30,13 +32,62 @@ export function formatName(format: MediaFormat, t: Translate) {
   return `${prefix}${labelFor(format, words)}`;
 }
 
-function FormatRow({ format, highlighted }: { format: MediaFormat; highlighted: boolean }) {
+/**
+ * One click makes the link and starts the bytes: with JS the action answers
+ * the link and the page's download manager starts at once; without JS (no
+ * `js` field) the action answers 303 to the stream URL and the browser saves it.
+ */
+export function DownloadForm({ formatId, action, className, children }: { formatId: string; action?: string; className?: string; children: ReactNode }) {
+  const hydrated = useHydrated();
+  return (
+    <Form method="post" action={action} className={className}>
+      <input type="hidden" name="formatId" value={formatId} />
+      {hydrated ? <input type="hidden" name="js" value="1" /> : null}
+      {children}
+    </Form>
+  );
+}
+
+function sizeText(format: MediaFormat, t: Translate, bytes: (n: number) => string) {
+  return format.filesize ? `${format.filesizeIsEstimate ? "≈ " : ""}${bytes(format.filesize)}` : t("formats.sizeUnknown");
+}
+
+/** The big button: the recommended format (best video with sound, MP4 preferred) in one click. */
+export function RecommendedDownload({ format }: { format: MediaFormat }) {
   const { t, f } = useI18n();
-  const size = format.filesize ? `${format.filesizeIsEstimate ? "≈ " : ""}${f.bytes(format.filesize)}` : t("formats.sizeUnknown");
+  const name = formatName(format, t);
+  return (
+    <DownloadForm
+      formatId={format.id}
+      className="flex flex-col gap-3 rounded-xl border border-brand-500/50 bg-brand-50/60 p-4 sm:flex-row sm:items-center dark:bg-slate-800/60"
+    >
+      <span className="min-w-0 flex-1">
+        <span className="block text-sm font-semibold uppercase tracking-wide text-brand-800 dark:text-brand-300">{t("formats.recommended")}</span>
+        <span className="block font-medium" data-testid="recommended-label">
+          {name}
+        </span>
+        <span className="block text-xs text-slate-600 dark:text-slate-400">{sizeText(format, t, f.bytes)}</span>
+      </span>
+      <button
+        type="submit"
+        data-testid="download-best"
+        data-format-id={format.id}
+        aria-label={t("formats.downloadAria", { label: name })}
+        className="rounded-lg bg-brand-600 px-6 py-3 text-lg font-bold text-white shadow hover:bg-brand-700"
+      >
+        {t("formats.downloadBest")}
+      </button>
+    </DownloadForm>
+  );
+}
+
+function FormatRow({ format }: { format: MediaFormat }) {
+  const { t, f } = useI18n();
+  const size = sizeText(format, t, f.bytes);
   const name = formatName(format, t);
   return (
     <li
-      className={`flex items-center gap-3 px-4 py-3 ${highlighted ? "bg-brand-50/60 dark:bg-slate-800/60" : ""}`}
+      className="flex items-center gap-3 px-4 py-3"
       data-testid="format"
       data-format-id={format.id}
     >
@@ -51,8 +102,7 @@ function FormatRow({ format, highlighted }: { format: MediaFormat; highlighted: 
           {size} · {format.delivery === "direct" ? t("formats.resumable") : t("formats.converted")}
         </span>
       </span>
-      <Form method="post" className="shrink-0">
-        <input type="hidden" name="formatId" value={format.id} />
+      <DownloadForm formatId={format.id} className="shrink-0">
         <button
           type="submit"
           aria-label={t("formats.downloadAria", { label: name })}
@@ -60,17 +110,17 @@ function FormatRow({ format, highlighted }: { format: MediaFormat; highlighted: 
         >
           {t("formats.download")}
         </button>
-      </Form>
+      </DownloadForm>
     </li>
   );
 }
 
-/** Formats grouped the way people choose: the recommended (derived) choices first, then with sound, picture only, sound only. */
+/** Formats grouped the way people choose: merged and converted choices first, then with sound, picture only, sound only. */
 export function FormatList({ formats }: { formats: MediaFormat[] }) {
-  const recommended = formats.filter((f) => f.derived);
+  const derived = formats.filter((f) => f.derived);
   return (
     <div className="space-y-6">
-      {recommended.length ? <FormatGroup title="formats.group.recommended" formats={recommended} highlighted /> : null}
+      {derived.length ? <FormatGroup title="formats.group.derived" formats={derived} /> : null}
       {GROUPS.map(({ kind, title }) => {
         const inGroup = formats.filter((f) => !f.derived && f.kind === kind);
         return inGroup.length ? <FormatGroup key={kind} title={title} formats={inGroup} /> : null;
@@ -79,16 +129,16 @@ export function FormatList({ formats }: { formats: MediaFormat[] }) {
   );
 }
 
-function FormatGroup({ title, formats, highlighted = false }: { title: MessageKey; formats: MediaFormat[]; highlighted?: boolean }) {
+function FormatGroup({ title, formats }: { title: MessageKey; formats: MediaFormat[] }) {
   const { t } = useI18n();
   return (
     <section className="space-y-2">
       <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">{t(title)}</h2>
       <ul
-        className={`divide-y divide-slate-200 overflow-hidden rounded-xl border bg-white dark:divide-slate-800 dark:bg-slate-900 ${highlighted ? "border-brand-500/50" : "border-slate-200 dark:border-slate-800"}`}
+        className="divide-y divide-slate-200 overflow-hidden rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900"
       >
         {formats.map((format) => (
-          <FormatRow key={format.id} format={format} highlighted={highlighted} />
+          <FormatRow key={format.id} format={format} />
         ))}
       </ul>
     </section>

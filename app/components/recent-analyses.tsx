@@ -1,5 +1,6 @@
-import { Form, Link } from "@remix-run/react";
+import { Link } from "@remix-run/react";
 import { useI18n } from "~/hooks/use-i18n";
+import { DownloadForm } from "./format-list";
 import { StatusPill } from "./status-pill";
 
 type Recent = {
@@ -7,7 +8,7 @@ type Recent = {
   url: string;
   status: "queued" | "active" | "completed" | "failed";
   title: string | null;
-  thumbnail: string | null;
+  hasPicture: boolean;
   quickFormatId: string | null;
   createdAt: string;
 };
@@ -31,23 +32,26 @@ export function RecentAnalyses({ items }: { items: Recent[] }) {
           {items.map((item) => (
             <li key={item.requestId} className="flex items-center hover:bg-slate-50 dark:hover:bg-slate-800">
               <Link to={`/analyze/${item.requestId}`} className="flex min-w-0 flex-1 items-center gap-3 px-4 py-3">
-                {item.thumbnail ? (
-                  <img src={item.thumbnail} alt="" className="h-10 w-16 shrink-0 rounded object-cover" loading="lazy" />
+                {item.hasPicture && item.status === "completed" ? (
+                  <img src={`/thumbnails/${item.requestId}`} alt="" className="h-10 w-16 shrink-0 rounded bg-slate-100 object-cover dark:bg-slate-800" loading="lazy" />
                 ) : (
                   <span aria-hidden className="grid h-10 w-16 shrink-0 place-items-center rounded bg-slate-100 text-slate-400 dark:bg-slate-800">
                     ▶
                   </span>
                 )}
                 <span className="min-w-0 flex-1">
-                  <span className="block truncate font-medium">{item.title ?? item.url}</span>
-                  <span className="block truncate text-xs text-slate-600 dark:text-slate-400">{item.url}</span>
+                  {/* Two lines of title on a phone rather than one word and an ellipsis. */}
+                  <span className="line-clamp-2 break-words font-medium sm:line-clamp-1">{item.title ?? item.url}</span>
+                  <span className="hidden truncate text-xs text-slate-600 sm:block dark:text-slate-400">{item.url}</span>
                 </span>
-                <StatusPill status={item.status} />
+                {/* On a phone the Download button says "ready"; the title gets the room. */}
+                <span className={item.status === "completed" ? "hidden sm:inline-flex" : "inline-flex"}>
+                  <StatusPill status={item.status} />
+                </span>
               </Link>
               {item.status === "completed" && item.quickFormatId ? (
-                // One click: a fresh link for the best format, shown on the analysis page.
-                <Form method="post" action={`/analyze/${item.requestId}`} className="pr-3">
-                  <input type="hidden" name="formatId" value={item.quickFormatId} />
+                // One click: a fresh link for the recommended format, and the download starts.
+                <DownloadForm formatId={item.quickFormatId} action={`/analyze/${item.requestId}`} className="pr-3">
                   <button
                     type="submit"
                     className="rounded-md bg-brand-600 px-2.5 py-1.5 text-xs font-semibold text-white hover:bg-brand-700"
@@ -56,7 +60,7 @@ export function RecentAnalyses({ items }: { items: Recent[] }) {
                   >
                     {t("formats.download")}
                   </button>
-                </Form>
+                </DownloadForm>
               ) : null}
             </li>
           ))}

@@ -3,7 +3,7 @@ import { useI18n } from "~/hooks/use-i18n";
 import { LANGUAGE_NAMES, type Locale } from "~/lib/i18n";
 import { LogoutButton } from "./logout-button";
 
-type HeaderUser = { email: string; tier: "free" | "pro"; role: "user" | "admin" } | null;
+type HeaderUser = { email: string | null; tier: "free" | "pro" | "guest"; role: "user" | "admin" } | null;
 type Theme = "system" | "light" | "dark";
 
 const NEXT_THEME: Record<Theme, Theme> = { system: "dark", dark: "light", light: "system" };
@@ -72,22 +72,29 @@ export function SiteHeader({ user, wide = false, theme }: { user: HeaderUser; wi
         </Link>
         <div className="flex min-w-0 flex-wrap items-center justify-end gap-x-1.5 gap-y-1 text-sm sm:gap-x-2">
           {user ? (
+            <Link to="/tokens" className={link}>
+              {t("nav.links")}
+            </Link>
+          ) : null}
+          {user && user.tier !== "guest" ? (
             <>
               {user.role === "admin" ? (
                 <Link to="/dashboard" className={link}>
                   {t("nav.dashboard")}
                 </Link>
               ) : null}
-              <Link to="/tokens" className={link}>
-                {t("nav.links")}
-              </Link>
-              <Link to="/account" className={link} data-testid="account-link" title={user.email}>
+              <Link to="/account" className={link} data-testid="account-link" title={user.email ?? undefined}>
                 {t("nav.account")}
               </Link>
               <LogoutButton className="px-3 py-1.5" />
             </>
           ) : (
             <>
+              {user ? (
+                <span className="rounded-md bg-slate-100 px-2 py-1 text-xs font-semibold dark:bg-slate-800" data-testid="guest-badge">
+                  {t("nav.guest")}
+                </span>
+              ) : null}
               <Link to="/login" className="rounded-md px-3 py-1.5 font-medium hover:bg-slate-100 dark:hover:bg-slate-800">
                 {t("nav.login")}
               </Link>

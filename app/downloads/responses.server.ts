@@ -1,7 +1,7 @@
 import { create as contentDisposition } from "content-disposition";
 import { asciiFallback } from "~/lib/file-name";
 import type { AppError } from "~/platform/index.server";
-import { statusOf } from "~/web/index.server";
+import { getPreferences, requestTranslator, statusOf } from "~/web/index.server";
 
 /** What a download answers with: its content type, its file name, or why it was refused. */
 export const CONTENT_TYPES: Record<string, string> = {
@@ -35,14 +35,19 @@ export function dispositionFor(name: string, userAgent: string | null) {
   return standard.replace(/filename="(?:[^"\\]|\\.)*"|filename=[^;]+/, `filename="${utf8}"`);
 }
 
-/** A refused download: the code in headers and no body, or a short page for a browser tab. */
-export function refusedDownload(request: Request, err: AppError): Response {
+/**
+ * A refused download: the code in headers and no body, or a short page for a
+ * browser tab, in the visitor's language.
+ */
+export async function refusedDownload(request: Request, err: AppError): Promise<Response> {
   const headers = new Headers({ ...err.headers, "Cache-Control": "no-store", "X-Error-Code": err.code, "X-Error-Message": asciiFallback(err.message) });
   if (!(request.headers.get("Accept") ?? "").includes("text/html")) return new Response(null, { status: statusOf(err), headers });
   headers.set("Content-Type", "text/html; charset=utf-8");
-  const message = err.message.replace(/[<>&"]/g, "");
+  const [{ t, explain }, { locale }] = await Promise.all([requestTranslator(request), getPreferences(request)]);
+  const escape = (text: string) => text.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const title = escape(t("refused.title"));
   return new Response(
-    `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Download unavailable</title><body style="font-family:system-ui;max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>Download unavailable</h1><p>${message}</p><p><a href="/">Back to Tải Video Nhanh</a></p>`,
+    `<!doctype html><html lang="${locale}"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title><body style="font-family:system-ui;max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>${title}</h1><p>${escape(explain(err))}</p><p><a href="/">${escape(t("refused.back"))}</a></p>`,
     { status: statusOf(err), headers },
   );
 }

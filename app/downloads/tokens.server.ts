@@ -8,7 +8,7 @@ import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { AppError, consume, logger, redis } from "~/platform/index.server";
 import { countToken } from "./counters.server";
-import { dailyLimit, dayKey, limiters, refusal } from "./limits.server";
+import { dailyLimit, quotaMessage, dayKey, limiters, refusal } from "./limits.server";
 import { streamTokens, type StreamToken } from "./tables";
 
 export const STREAM_ABORT_CHANNEL = "stream:abort";
@@ -154,12 +154,15 @@ async function issueStreamToken({ user, requestId, formatId, ip, userAgent }: To
     const hourly = await consume(limiters.hourly, user.id);
     if (!hourly.allowed) throw refusal(hourly, "hourly_limit", `You can create ${config.MAX_TOKENS_PER_HOUR} download links per hour.`);
     const daily = await consume(limiters.daily[user.tier], dayKey(user.id));
-    if (!daily.allowed || dailyLimit(user.tier) === 0) {
+    const guestAddress = daily.allowed && user.tier === "guest" ? await consume(limiters.guestAddress, dayKey(ip)) : null;
+    const refused = !daily.allowed ? daily : guestAddress && !guestAddress.allowed ? guestAddress : null;
+    if (refused || dailyLimit(user.tier) === 0) {
       await limiters.hourly.reward(user.id, 1).catch((err: unknown) => logger.warn({ err }, "could not give back an hourly link point"));
+      if (daily.allowed) await limiters.daily[user.tier].reward(dayKey(user.id), 1).catch((err: unknown) => logger.warn({ err }, "could not give back a daily point"));
       throw refusal(
-        daily.allowed ? { allowed: false, reason: "limited", limit: 0, remaining: 0, resetSeconds: 86_400 } : daily,
-        "daily_quota_exceeded",
-        `Your ${user.tier} plan allows ${dailyLimit(user.tier)} downloads per day.`,
+        refused ?? { allowed: false, reason: "limited", limit: 0, remaining: 0, resetSeconds: 86_400 },
+        user.tier === "guest" ? "guest_quota_exceeded" : "daily_quota_exceeded",
+        quotaMessage(user.tier),
       );
     }
 

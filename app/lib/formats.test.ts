@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { badgeFor, codecName, formatBytes, formatDuration, normaliseInfo, type YtDlpInfo } from "./formats";
+import { badgeFor, codecName, formatBytes, formatDuration, normaliseInfo, recommendedFormat, type YtDlpInfo } from "./formats";
 
 const captured = (name: string) =>
   JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../../tests/fixtures/ytdlp", `${name}.json`), "utf8")) as YtDlpInfo;
@@ -124,5 +124,48 @@ describe("helpers", () => {
     expect(formatDuration(212)).toBe("3:32");
     expect(formatDuration(3725)).toBe("1:02:05");
     expect(formatDuration(null)).toBeNull();
+  });
+});
+
+describe("only media is media", () => {
+  // What yt-dlp's generic extractor answers for a plain text file: a "direct video link" with no codecs.
+  const textFile: YtDlpInfo = { id: "notes", title: "notes", format_id: "txt", url: "http://ORIGIN/notes.txt", ext: "txt", extractor_key: "Generic", webpage_url: "http://ORIGIN/notes.txt" };
+
+  it("offers nothing for a text file the probe found no stream in", () => {
+    expect(normaliseInfo(textFile).result.formats).toEqual([]);
+  });
+
+  it("keeps a file of an unknown extension once the probe found a video stream in it", () => {
+    const probed = { ...textFile, ext: "bin", vcodec: "h264", acodec: "aac", height: 360 };
+    expect(normaliseInfo(probed).result.formats.filter((f) => !f.derived)).toEqual([expect.objectContaining({ kind: "video+audio", height: 360 })]);
+  });
+
+  it("keeps a known media extension even before a probe", () => {
+    expect(normaliseInfo({ ...textFile, ext: "mp4" }).result.formats.some((f) => f.kind === "video+audio")).toBe(true);
+  });
+});
+
+describe("the recommended format", () => {
+  it("is the video with sound, not the audio conversion, on a page with one muxed file", () => {
+    const { result } = normaliseInfo(captured("mp4"));
+    expect(result.formats.some((f) => f.derived === "audio")).toBe(true);
+    expect(recommendedFormat(result.formats)).toMatchObject({ id: "mp4", kind: "video+audio" });
+  });
+
+  it("is the best merge when video and audio come apart", () => {
+    const { result } = normaliseInfo(captured("multi-format"));
+    const best = recommendedFormat(result.formats)!;
+    expect(best.kind).toBe("video+audio");
+    expect(best.height).toBe(Math.max(...result.formats.map((f) => f.height ?? 0)));
+  });
+
+  it("prefers MP4 among equally good files with sound", () => {
+    const { result } = normaliseInfo(captured("video-page"));
+    expect(recommendedFormat(result.formats)?.ext).toBe("mp4");
+  });
+
+  it("is the audio file on a page with sound only", () => {
+    const { result } = normaliseInfo({ id: "a", title: "a", format_id: "mp3", url: "http://ORIGIN/a.mp3", ext: "mp3", vcodec: "none", acodec: "mp3" });
+    expect(recommendedFormat(result.formats)).toMatchObject({ kind: "audio", ext: "mp3" });
   });
 });

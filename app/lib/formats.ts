@@ -82,12 +82,22 @@ export type AnalysisResult = {
   webpageUrl: string;
   extractor: string;
   formats: MediaFormat[];
+  /** The one-click choice: the best video with sound, MP4 preferred (set when the result is read). */
+  recommendedFormatId?: string | null;
 };
 
 /** Server-only: where each format's bytes come from (never sent to browsers). */
 export type FormatSource = { url: string; headers: Record<string, string> };
 
 const AUDIO_EXTS = new Set(["m4a", "mp3", "opus", "ogg", "oga", "aac", "flac", "wav", "weba", "mka"]);
+/**
+ * Extensions that hold media. A format with neither codec known and another
+ * extension (a text file, an archive: yt-dlp offers any direct link as a
+ * video) is media only when ffprobe found a stream in it.
+ */
+const MEDIA_EXTS = new Set([...AUDIO_EXTS, "mp4", "m4v", "webm", "mkv", "mov", "flv", "3gp", "ts", "m2ts", "avi", "wmv", "mpg", "mpeg", "ogv", "m3u8", "mpd"]);
+const STREAMING_PROTOCOLS = /^(m3u8|http_dash|f4m|ism)/;
+export const isMediaExtension = (ext: string | null | undefined) => MEDIA_EXTS.has((ext ?? "").toLowerCase());
 const DIRECT_PROTOCOLS = new Set(["http", "https"]);
 
 const CONTAINERS: Record<string, string> = {
@@ -204,6 +214,7 @@ export function normaliseFormat(raw: YtDlpFormat, durationSeconds: number | null
   const protocol = (raw.protocol || "https").toLowerCase();
   // Storyboards and other image-only "formats" are not downloads.
   if (ext === "mhtml" || protocol === "mhtml") return null;
+  if (raw.vcodec == null && raw.acodec == null && !MEDIA_EXTS.has(ext) && !STREAMING_PROTOCOLS.test(protocol)) return null;
 
   const audioByExt = AUDIO_EXTS.has(ext) || (raw.video_ext === "none" && raw.audio_ext != null && raw.audio_ext !== "none");
   const hasVideo = streamPresence(raw.vcodec, !audioByExt);
@@ -314,6 +325,20 @@ function derivedChoices(formats: MediaFormat[]): MediaFormat[] {
     );
   }
   return choices;
+}
+
+/**
+ * The choice a one-click Download takes: the best video with sound (a merge
+ * included), MP4 when one is as good; a page without sound and picture
+ * together gets its best single file.
+ */
+export function recommendedFormat(formats: MediaFormat[]): MediaFormat | null {
+  const withSound = formats.filter((f) => f.kind === "video+audio");
+  const plain = formats.filter((f) => !f.derived);
+  const pool = withSound.length ? withSound : plain.length ? plain : formats;
+  const top = Math.max(0, ...pool.map((f) => f.height ?? 0));
+  const best = pool.filter((f) => (f.height ?? 0) === top);
+  return best.find((f) => f.ext === "mp4") ?? best[0] ?? null;
 }
 
 /** yt-dlp numbers the media of an HTML5 page ("Title (1)"); a page's only video needs no number. */

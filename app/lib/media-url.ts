@@ -27,7 +27,11 @@ export const MediaUrlSchema = z
     }
   });
 
-export const AnalyzeFormSchema = z.object({ url: MediaUrlSchema });
+export const AnalyzeFormSchema = z.object({ url: MediaUrlSchema, then: z.enum(["best"]).optional() });
+
+/** Analysis failures that another try of the same address cannot fix: the page offers no "Try again" for them. */
+const PERMANENT_FAILURES = new Set(["no_video", "not_found", "forbidden", "unavailable", "drm", "blocked_address", "playlist", "tool_missing"]);
+export const isPermanentFailure = (code: string | undefined) => code !== undefined && PERMANENT_FAILURES.has(code);
 
 const TRACKING_PARAMS = /^(utm_[a-z]+|fbclid|gclid|dclid|msclkid|igshid|mc_[a-z]+|si)$/i;
 

@@ -72,7 +72,7 @@ export async function runAdminAction(form: Record<string, unknown>): Promise<Adm
   if (action.intent === "set-tier") {
     const user = await setUserTier({ email: action.email, tier: action.tier });
     if (!user) return { status: 404, key: "dashboard.userNotFound", params: { email: action.email } };
-    return { status: 200, key: "dashboard.tierChanged", params: { email: user.email, plan: user.tier } };
+    return { status: 200, key: "dashboard.tierChanged", params: { email: user.email ?? action.email, plan: user.tier } };
   }
   try {
     const token = await revokeAnyStreamToken(action.tokenId);

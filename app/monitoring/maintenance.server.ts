@@ -1,5 +1,5 @@
 import { asc, desc, gt, lt } from "drizzle-orm";
-import { deleteStaleSessions } from "~/accounts/index.server";
+import { deleteOldGuests, deleteStaleSessions } from "~/accounts/index.server";
 import { analysisQueue, cacheCounters } from "~/analysis/index.server";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
@@ -30,8 +30,14 @@ export async function cleanFinishedJobs() {
 
 /** Every cleanup at once (the admin endpoint), each reporting what it removed. */
 export async function runAllCleanups() {
-  const [tokens, samples, sessions, jobs] = await Promise.all([deleteDeadTokens(), deleteOldSamples(), deleteStaleSessions(), cleanFinishedJobs()]);
-  return { tokens, samples, sessions, jobs };
+  const [tokens, samples, sessions, guests, jobs] = await Promise.all([
+    deleteDeadTokens(),
+    deleteOldSamples(),
+    deleteStaleSessions(),
+    deleteOldGuests(),
+    cleanFinishedJobs(),
+  ]);
+  return { tokens, samples, sessions, guests, jobs };
 }
 
 /**
@@ -94,7 +100,7 @@ async function firstSampleSince(moment: Date) {
 }
 
 const tasks: Record<MaintenanceJobName, () => Promise<unknown>> = {
-  "cleanup-sessions": () => deleteStaleSessions(),
+  "cleanup-sessions": async () => ({ sessions: await deleteStaleSessions(), guests: await deleteOldGuests() }),
   "cleanup-tokens": () => deleteDeadTokens(),
   "cleanup-samples": () => deleteOldSamples(),
   "clean-jobs": cleanFinishedJobs,

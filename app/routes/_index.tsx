@@ -6,35 +6,40 @@ import { AnalyzeForm } from "~/components/analyze-form";
 import { RecentAnalyses } from "~/components/recent-analyses";
 import { useI18n } from "~/hooks/use-i18n";
 import { AnalyzeFormSchema } from "~/lib/media-url";
-import { getUser } from "~/accounts/index.server";
+import { getUser, isSecureRequest, startGuestSession } from "~/accounts/index.server";
 import { listRecentAnalyses, requestAnalysis } from "~/analysis/index.server";
+import { config } from "~/config.server";
 import { AppError } from "~/platform/index.server";
-import { requestTranslator, statusOf } from "~/web/index.server";
+import { redirectWithToast, requestTranslator, statusOf } from "~/web/index.server";
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getUser(request);
   const recent = user ? await listRecentAnalyses({ userId: user.id, limit: 8 }) : [];
   return {
     user: user && { email: user.email, tier: user.tier },
+    guestDaily: config.GUEST_DAILY,
     recent: recent.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })),
     prefill: new URL(request.url).searchParams.get("url") ?? undefined,
   };
 }
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
   const formData = await request.formData();
   const submission = parseWithZod(formData, { schema: AnalyzeFormSchema });
   if (submission.status !== "success") return data(submission.reply(), { status: 400 });
 
-  const user = await getUser(request);
-  if (!user) {
-    // Keep what they pasted across the sign-in.
-    const back = `/?${new URLSearchParams({ url: submission.value.url })}`;
-    throw redirect(`/login?${new URLSearchParams({ redirectTo: back })}`);
-  }
   try {
+    // A visitor without an account becomes a guest here (when guests are allowed).
+    const signedIn = await getUser(request);
+    const guest = signedIn ? null : await startGuestSession(request, context.clientIp);
+    const user = signedIn ?? guest?.user;
+    if (!user) {
+      // Guests are off: keep what they pasted across the sign-in, and say why they are there.
+      const back = `/?${new URLSearchParams({ url: submission.value.url })}`;
+      throw await redirectWithToast(`/login?${new URLSearchParams({ redirectTo: back })}`, { kind: "info", key: "toast.signInToAnalyze" }, { secure: isSecureRequest(request) });
+    }
     const analysis = await requestAnalysis({ user, url: submission.value.url });
-    throw redirect(`/analyze/${analysis.requestId}`);
+    throw redirect(`/analyze/${analysis.requestId}${submission.value.then ? `?then=${submission.value.then}` : ""}`, guest ? { headers: { "Set-Cookie": guest.cookie } } : undefined);
   } catch (err) {
     if (err instanceof AppError) {
       const { explain } = await requestTranslator(request);
@@ -45,7 +50,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Index() {
-  const { user, recent, prefill } = useLoaderData<typeof loader>();
+  const { user, recent, prefill, guestDaily } = useLoaderData<typeof loader>();
   const lastResult = useActionData<typeof action>();
   const { t } = useI18n();
   const strong = "font-semibold text-brand-700 underline dark:text-brand-400";
@@ -56,10 +61,10 @@ export default function Index() {
         <p className="text-lg text-slate-600 dark:text-slate-300">{t("home.lead")}</p>
       </div>
       <AnalyzeForm lastResult={lastResult} defaultUrl={prefill} />
-      {user ? (
-        <RecentAnalyses items={recent} />
-      ) : (
+      {user ? <RecentAnalyses items={recent} /> : null}
+      {!user || user.tier === "guest" ? (
         <p className="text-slate-600 dark:text-slate-300" data-testid="signed-out-hint">
+          {guestDaily > 0 ? `${t("home.guest.lead", { count: guestDaily })} ` : null}
           <Link to="/signup" className={strong}>
             {t("home.signedOut.create")}
           </Link>{" "}
@@ -67,9 +72,9 @@ export default function Index() {
           <Link to="/login" className={strong}>
             {t("home.signedOut.login")}
           </Link>{" "}
-          {t("home.signedOut.rest")}
+          {guestDaily > 0 ? t("home.guest.rest") : t("home.signedOut.rest")}
         </p>
-      )}
+      ) : null}
     </section>
   );
 }

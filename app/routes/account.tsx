@@ -1,20 +1,27 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { ApiKeysSection, type ApiKeyOutcome } from "~/components/api-keys-section";
 import { LogoutButton } from "~/components/logout-button";
 import { useI18n } from "~/hooks/use-i18n";
+import { API_KEY_NAME_MAX, ApiKeyCreateSchema } from "~/lib/api-schemas";
 import { pageTitle } from "~/lib/page-title";
-import { requireUser } from "~/accounts/index.server";
+import { createApiKey, listApiKeys, requireUser, revokeApiKey } from "~/accounts/index.server";
 import { activeStreamCount, dailyQuota, listActiveTokens } from "~/downloads/index.server";
-import { logger } from "~/platform/index.server";
+import { AppError, logger } from "~/platform/index.server";
+import { formText, requestTranslator, statusOf } from "~/web/index.server";
 
 export const meta: MetaFunction = ({ matches }) => pageTitle(matches, "meta.account");
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const [quota, tokens, streams] = await Promise.all([
+  // A guest has no account to show yet: signing up makes one, keeping what the guest did.
+  if (user.tier === "guest") throw redirect("/signup?redirectTo=/account");
+  const [quota, tokens, keys, streams] = await Promise.all([
     dailyQuota(user),
     listActiveTokens(user.id),
+    listApiKeys(user.id),
     activeStreamCount(user.id).catch((err: unknown) => {
       logger.warn({ err }, "could not count running downloads");
       return 0;
@@ -28,11 +35,33 @@ export async function loader({ request }: LoaderFunctionArgs) {
     quota,
     activeLinks: tokens.length,
     activeStreams: streams,
+    apiKeys: keys.map((key) => ({ ...key, createdAt: key.createdAt.toISOString(), lastUsedAt: key.lastUsedAt?.toISOString() ?? null })),
   };
+}
+
+/** Creates or revokes an API key; a new key is in this answer only, never in the loader's. */
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const form = await request.formData();
+  const { t, explain } = await requestTranslator(request);
+  try {
+    if (form.get("intent") === "revoke-key") {
+      await revokeApiKey({ userId: user.id, keyId: formText(form, "keyId") });
+      return data<ApiKeyOutcome>({ notice: t("account.keys.revoked") }, { headers: { "Cache-Control": "no-store" } });
+    }
+    const parsed = ApiKeyCreateSchema.safeParse({ name: formText(form, "name") });
+    if (!parsed.success) return data<ApiKeyOutcome>({ error: t(parsed.error.issues[0].message, { max: API_KEY_NAME_MAX }) }, { status: 400 });
+    const { name, key } = await createApiKey({ user, name: parsed.data.name });
+    return data<ApiKeyOutcome>({ created: { name, key } }, { headers: { "Cache-Control": "no-store" } });
+  } catch (err) {
+    if (err instanceof AppError) return data<ApiKeyOutcome>({ error: explain(err) }, { status: statusOf(err), headers: err.headers });
+    throw err;
+  }
 }
 
 export default function AccountPage() {
   const account = useLoaderData<typeof loader>();
+  const outcome = useActionData<typeof action>();
   const { t, f } = useI18n();
   const usedShare = account.quota.limit ? Math.min(100, Math.round((account.quota.used / account.quota.limit) * 100)) : 100;
   return (
@@ -89,6 +118,7 @@ export default function AccountPage() {
         {account.role === "admin" ? <Row label={t("account.role")} value={t("account.admin")} /> : null}
         <Row label={t("account.memberSince")} value={f.date(account.memberSince)} />
       </dl>
+      <ApiKeysSection keys={account.apiKeys} outcome={outcome} />
       <LogoutButton className="px-4 py-2" />
     </section>
   );

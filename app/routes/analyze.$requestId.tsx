@@ -1,16 +1,17 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useRevalidator } from "@remix-run/react";
-import { useCallback, useEffect, useState } from "react";
+import { data, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useRevalidator, useSearchParams, useSubmit } from "@remix-run/react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { CopyButton } from "~/components/copy-button";
 import { DownloadPanel } from "~/components/download-panel";
-import { FormatList, formatName } from "~/components/format-list";
+import { FormatList, formatName, RecommendedDownload } from "~/components/format-list";
 import { StatusPill } from "~/components/status-pill";
 import { useI18n } from "~/hooks/use-i18n";
 import { useSocketEvent } from "~/hooks/use-socket";
 import { downloadFileName } from "~/lib/file-name";
 import { formatDuration } from "~/lib/formats";
 import { errorMessage, isMessageKey } from "~/lib/i18n";
+import { isPermanentFailure } from "~/lib/media-url";
 import { pageTitle } from "~/lib/page-title";
 import type { AnalysisUpdate } from "~/lib/socket-events";
 import { requireUser } from "~/accounts/index.server";
@@ -28,7 +29,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return toView(row);
 }
 
-/** Download button: a token for the chosen format; the page then shows its link, shown this once. */
+/**
+ * Download button: a token for the chosen format. With JS (the form's `js`
+ * field) the page gets the link and its download manager starts at once;
+ * without JS the answer is a 303 to the stream URL, so the same click downloads.
+ */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const form = await request.formData();
@@ -42,6 +47,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       ip: context.clientIp,
       userAgent: request.headers.get("User-Agent"),
     });
+    if (form.get("js") !== "1") throw redirect(created.streamUrl, 303);
     const row = await getAnalysis({ requestId: params.requestId ?? "", userId: user.id });
     const format = row?.result?.formats.find((f) => f.id === formatId);
     return {
@@ -57,6 +63,23 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (err instanceof AppError) return data({ download: null, error: explain(err) }, { status: statusOf(err), headers: err.headers });
     throw err;
   }
+}
+
+/**
+ * "Analyse and download the best" from the home form (`?then=best`): once the
+ * analysis is ready, the recommended format is downloaded without another
+ * click. The submission goes to the bare path, so a reload does not repeat it.
+ */
+function useDownloadBestWhenReady(formatId: string | null) {
+  const [params] = useSearchParams();
+  const submit = useSubmit();
+  const done = useRef(false);
+  const wanted = params.get("then") === "best";
+  useEffect(() => {
+    if (!wanted || !formatId || done.current) return;
+    done.current = true;
+    submit({ formatId, js: "1" }, { method: "post", action: window.location.pathname });
+  }, [wanted, formatId, submit]);
 }
 
 export default function AnalyzePage() {
@@ -83,6 +106,9 @@ export default function AnalyzePage() {
     const timer = setInterval(revalidate, 3_000);
     return () => clearInterval(timer);
   }, [pending, connected, revalidate]);
+
+  const recommended = analysis.result?.formats.find((f) => f.id === analysis.result?.recommendedFormatId) ?? null;
+  useDownloadBestWhenReady(analysis.status === "completed" ? (recommended?.id ?? null) : null);
 
   const stage = pending && live ? live.stage : analysis.stage;
   const progress = pending && live ? Math.max(live.progress, analysis.progress) : analysis.progress;
@@ -128,19 +154,28 @@ export default function AnalyzePage() {
         >
           <h1 className="text-lg font-semibold">{t("analysis.failedTitle")}</h1>
           <p className="mt-1">{errorMessage(t, analysis.error ?? { code: "internal_error" })}</p>
-          <Form method="post" action="/?index" className="mt-4">
-            <input type="hidden" name="url" value={analysis.url} />
-            <button type="submit" className="rounded-md bg-red-700 px-4 py-2 font-semibold text-white hover:bg-red-800">
-              {t("analysis.retry")}
-            </button>
-          </Form>
+          {isPermanentFailure(analysis.error?.code) ? null : (
+            <Form method="post" action="/?index" className="mt-4">
+              <input type="hidden" name="url" value={analysis.url} />
+              <button type="submit" className="rounded-md bg-red-700 px-4 py-2 font-semibold text-white hover:bg-red-800">
+                {t("analysis.retry")}
+              </button>
+            </Form>
+          )}
         </div>
       ) : null}
 
       {analysis.status === "completed" && analysis.result ? (
         <>
           <header className="flex flex-col gap-4 sm:flex-row">
-            {analysis.result.thumbnail ? <img src={analysis.result.thumbnail} alt="" className="aspect-video w-full rounded-xl object-cover sm:w-64" /> : null}
+            {analysis.result.thumbnail || analysis.result.formats.some((f) => f.hasVideo) ? (
+              <img
+                src={`/thumbnails/${analysis.requestId}`}
+                alt=""
+                data-testid="thumbnail"
+                className="aspect-video w-full rounded-xl bg-slate-200 object-cover sm:w-64 dark:bg-slate-800"
+              />
+            ) : null}
             <div className="min-w-0 space-y-1">
               <h1 className="text-2xl font-bold tracking-tight" data-testid="title">
                 {analysis.result.title}
@@ -173,6 +208,7 @@ export default function AnalyzePage() {
               {actionData.error}
             </p>
           ) : null}
+          {recommended && !actionData?.download ? <RecommendedDownload format={recommended} /> : null}
           <FormatList formats={analysis.result.formats} />
         </>
       ) : null}

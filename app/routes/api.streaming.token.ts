@@ -1,18 +1,16 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { z } from "zod";
+import { TokenRequestSchema } from "~/lib/api-schemas";
 import { requireApiUser } from "~/accounts/index.server";
 import { createStreamToken } from "~/downloads/index.server";
 import { AppError } from "~/platform/index.server";
 import { apiRoute, assertMethod, readBody } from "~/web/index.server";
-
-const Body = z.object({ requestId: z.string().uuid("requestId must be an analysis id."), formatId: z.string().min(1).max(200) });
 
 /** POST { requestId, formatId } → 201 { token, streamUrl, expiresAt }: the plaintext token, this once. */
 export const action = ({ request, context }: ActionFunctionArgs) =>
   apiRoute(async () => {
     assertMethod(request, "POST");
     const user = await requireApiUser(request);
-    const parsed = Body.safeParse(await readBody(request));
+    const parsed = TokenRequestSchema.safeParse(await readBody(request));
     if (!parsed.success) throw new AppError("invalid", "invalid_request", parsed.error.issues[0].message);
     const created = await createStreamToken({ user, ...parsed.data, ip: context.clientIp, userAgent: request.headers.get("User-Agent") });
     return Response.json(created, { status: 201, headers: { "Cache-Control": "no-store" } });

@@ -92,7 +92,7 @@ export default function DashboardPage() {
       <Section title={t("dashboard.section.streams")} id="streams">
         <ActiveStreams streams={live.activeStreams} />
       </Section>
-      <div className="grid gap-8 xl:grid-cols-2">
+      <div className="grid grid-cols-1 gap-8 xl:grid-cols-2 [&>*]:min-w-0">
         <Section title={t("dashboard.section.queues")} id="queues">
           <Queues queues={live.queues} />
         </Section>
@@ -100,7 +100,7 @@ export default function DashboardPage() {
           <Processes processes={live.snapshot.processes} />
         </Section>
       </div>
-      <div className="grid gap-8 xl:grid-cols-2">
+      <div className="grid grid-cols-1 gap-8 xl:grid-cols-2 [&>*]:min-w-0">
         <Section title={t("dashboard.section.failures")} id="failures">
           <RecentFailures failures={live.recentFailures} />
         </Section>

@@ -7,6 +7,8 @@ const ERROR_PARAMS: Record<string, Record<string, number>> = {
   too_many_active_tokens: { max: config.MAX_TOKENS_PER_USER },
   hourly_limit: { max: config.MAX_TOKENS_PER_HOUR },
   too_many_analyses: { max: config.MAX_PENDING_ANALYSES },
+  too_many_api_keys: { max: config.MAX_API_KEYS_PER_USER },
+  guest_quota_exceeded: { guest: config.GUEST_DAILY, free: config.FREE_TIER_DAILY, pro: config.PRO_TIER_DAILY },
 };
 
 /** `t` in the request's language, and error codes in it too: for actions that answer a page with a sentence. */

@@ -46,38 +46,45 @@ async function signUpAndAnalyse(page: Page, url: string) {
   await page.waitForSelector('[data-testid="analysis"][data-status="completed"]', { timeout: 30_000 });
 }
 
+const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+const percentOf = (page: Page) => page.getAttribute('[data-testid="manager"] [role="progressbar"]', "aria-valuenow").then(Number);
+/** What the server recorded for the link on the page (found by the SHA-256 it stores). */
+async function tokenRow(href: string) {
+  const token = decodeURIComponent(new URL(href, app.baseUrl).pathname.split("/")[4]);
+  const hash = createHash("sha256").update(token).digest("hex");
+  const [row] = await sql<{ stream_count: number; bytes_served: string; revoked: boolean }[]>`
+    select stream_count, bytes_served, revoked_at is not null as revoked from stream_tokens where token_hash = ${hash}`;
+  return { ...row, bytes_served: Number(row.bytes_served) };
+}
+const linkOnPage = async (page: Page) => (await page.getAttribute('[data-testid="save-link"]', "href"))!;
+
 describe("downloading in a real browser", () => {
-  it("creates a link, downloads the file, and the progress panel reaches 100 %", async () => {
+  it("one click on the recommended format makes the link and saves the file, identical to the origin's", async () => {
     const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await signUpAndAnalyse(page, origin.slowUrl("mp4"));
+    expect(await page.getAttribute('[data-testid="download-best"]', "data-format-id")).toBe("mp4");
+    await screenshot(page, "download-1-recommended");
 
-    await page.click('[data-format-id="mp4"] button[type="submit"]');
-    await page.waitForSelector('[data-testid="download-panel"]');
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 30_000 }), page.click('[data-testid="download-best"]')]);
+    await page.waitForSelector('[data-testid="manager"][data-state="done"]');
     expect(await page.textContent('[data-testid="expiry"]')).toMatch(/Link expires in (29|30):\d\d/);
-    await screenshot(page, "download-1-link");
-
-    const [download] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="save-link"]')]);
-    await page.waitForSelector('[data-testid="progress"]');
-    await screenshot(page, "download-2-progress");
-    await page.waitForSelector('[data-testid="progress"][data-status="completed"]', { timeout: 30_000 });
-    expect(await page.textContent('[data-testid="progress-text"]')).toContain("100%");
-    expect(await page.getAttribute('[role="progressbar"][aria-label="Download progress"]', "aria-valuenow")).toBe("100");
-    await screenshot(page, "download-3-done");
-
+    expect(await percentOf(page)).toBe(100);
+    await screenshot(page, "download-2-done");
     expect(download.suggestedFilename()).toBe("sample.mp4");
-    const saved = await download.path();
-    expect(createHash("sha256").update(readFileSync(saved)).digest("hex")).toBe(fixtures.files.mp4.sha256);
+    expect(sha(await download.path())).toBe(fixtures.files.mp4.sha256);
     await context.close();
   });
 
-  it("lists the link on /tokens and revokes it, with JavaScript off", async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 375, height: 800 } });
+  it("with JavaScript off, one click downloads at once (303 to the link), listed on /tokens and revoked there", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, acceptDownloads: true, viewport: { width: 375, height: 800 } });
     const page = await context.newPage();
-    await signUpAndAnalyse(page, origin.url("m4a"));
-    await page.click('[data-testid="format"]:not([data-format-id="audio"]) button[type="submit"]');
-    await page.waitForSelector('[data-testid="download-panel"]');
-    const href = await page.getAttribute('[data-testid="save-link"]', "href");
+    await signUpAndAnalyse(page, origin.url("webm"));
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click('[data-format-id="webm"] button[type="submit"]')]);
+    expect(sha(await download.path())).toBe(fixtures.files.webm.sha256);
+    expect(download.suggestedFilename()).toBe("sample.webm");
+    const href = download.url();
+    await screenshot(page, "flow-js-off-downloaded");
 
     await page.goto(`${app.baseUrl}/tokens`);
     expect(await page.locator('[data-testid="token"]').count()).toBe(1);
@@ -85,27 +92,15 @@ describe("downloading in a real browser", () => {
     await page.click('button[value="revoke"]');
     await page.waitForSelector('[data-testid="notice"]');
     expect(await page.locator('[data-testid="token"]').count()).toBe(0);
-    expect((await fetch(`${app.baseUrl}${href}`)).status).toBe(410);
+    expect((await fetch(href)).status).toBe(410);
     await context.close();
   });
-
-  const sha = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
-  const percentOf = (page: Page) => page.getAttribute('[data-testid="manager"] [role="progressbar"]', "aria-valuenow").then(Number);
-  /** What the server recorded for the link on the page (found by the SHA-256 it stores). */
-  const tokenRow = async (page: Page) => {
-    const token = decodeURIComponent((await page.getAttribute('[data-testid="save-link"]', "href"))!.split("/").pop()!);
-    const hash = createHash("sha256").update(token).digest("hex");
-    const [row] = await sql<{ stream_count: number; bytes_served: string; revoked: boolean }[]>`
-      select stream_count, bytes_served, revoked_at is not null as revoked from stream_tokens where token_hash = ${hash}`;
-    return { ...row, bytes_served: Number(row.bytes_served) };
-  };
 
   it("pauses a direct download halfway, resumes it with Range, and saves a file identical to the origin's", async () => {
     const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await signUpAndAnalyse(page, origin.slowUrl("mp4"));
     await page.click('[data-format-id="mp4"] button[type="submit"]');
-    await page.click('[data-testid="manager-start"]');
     await expect.poll(() => percentOf(page), { timeout: 15_000 }).toBeGreaterThanOrEqual(25);
     await page.click('[data-testid="manager-pause"]');
     await page.waitForSelector('[data-testid="manager"][data-state="paused"]');
@@ -123,8 +118,9 @@ describe("downloading in a real browser", () => {
     expect(download.suggestedFilename()).toBe("sample.mp4");
     expect(sha(await download.path())).toBe(fixtures.files.mp4.sha256);
     // Two requests served the file: the first until the pause, the second with Range from there.
-    await expect.poll(() => tokenRow(page)).toMatchObject({ stream_count: 2 });
-    expect((await tokenRow(page)).bytes_served).toBeGreaterThanOrEqual(fixtures.files.mp4.size);
+    const href = await linkOnPage(page);
+    await expect.poll(() => tokenRow(href)).toMatchObject({ stream_count: 2 });
+    expect((await tokenRow(href)).bytes_served).toBeGreaterThanOrEqual(fixtures.files.mp4.size);
     await context.close();
   });
 
@@ -133,16 +129,15 @@ describe("downloading in a real browser", () => {
     const page = await context.newPage();
     await signUpAndAnalyse(page, origin.slowUrl("mp4"));
     await page.click('[data-format-id="mp4"] button[type="submit"]');
-    const href = await page.getAttribute('[data-testid="save-link"]', "href");
-    await page.click('[data-testid="manager-start"]');
+    const href = await linkOnPage(page);
     await expect.poll(() => percentOf(page), { timeout: 15_000 }).toBeGreaterThan(0);
     await page.click('[data-testid="manager-cancel"]');
     await page.waitForSelector('[data-testid="manager"][data-state="cancelled"]');
     await screenshot(page, "manager-3-cancelled");
-    expect((await fetch(`${app.baseUrl}${href}`)).status).toBe(410);
+    expect((await fetch(new URL(href, app.baseUrl))).status).toBe(410);
     // The stream ended on the server (its end is recorded) well short of the file.
-    await expect.poll(() => tokenRow(page), { timeout: 10_000 }).toMatchObject({ stream_count: 1, revoked: true });
-    expect((await tokenRow(page)).bytes_served).toBeLessThan(fixtures.files.mp4.size);
+    await expect.poll(() => tokenRow(href), { timeout: 10_000 }).toMatchObject({ stream_count: 1, revoked: true });
+    expect((await tokenRow(href)).bytes_served).toBeLessThan(fixtures.files.mp4.size);
     await context.close();
   });
 
@@ -154,18 +149,6 @@ describe("downloading in a real browser", () => {
     await page.waitForSelector('[data-testid="manager"]');
     expect(await page.textContent('[data-testid="manager"]')).toContain("cannot be paused");
     expect(await page.locator('[data-testid="manager-pause"]').count()).toBe(0);
-    await context.close();
-  });
-
-  it("goes from sign-up to a saved file with JavaScript off", async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false, acceptDownloads: true, viewport: { width: 375, height: 800 } });
-    const page = await context.newPage();
-    await signUpAndAnalyse(page, origin.url("webm"));
-    await page.click('[data-format-id="webm"] button[type="submit"]');
-    await page.waitForSelector('[data-testid="download-panel"]');
-    const [download] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="save-link"]')]);
-    expect(sha(await download.path())).toBe(fixtures.files.webm.sha256);
-    await screenshot(page, "flow-js-off-link");
     await context.close();
   });
 });

@@ -145,6 +145,19 @@ describe("POST /api/streaming/analyze", () => {
     expect(view).toMatchObject({ status: "failed", error: { code: "no_video", message: "No video was found at this address." } });
   });
 
+  it("refuses a text file as no_video, though yt-dlp offers it as a direct link", async () => {
+    const view = await analyzeAndWait(alice, `${origin.baseUrl}/text/notes.txt`);
+    expect(view).toMatchObject({ status: "failed", error: { code: "no_video" } });
+    expect(view.result).toBeUndefined();
+  });
+
+  it("names the recommended format: the video with sound, not the audio conversion", async () => {
+    const view = await analyzeAndWait(alice, origin.pageUrl("video"));
+    const result = view.result as unknown as { recommendedFormatId: string; formats: Array<{ id: string; kind: string; ext: string; derived: string | null }> };
+    const recommended = result.formats.find((f) => f.id === result.recommendedFormatId);
+    expect(recommended).toMatchObject({ kind: "video+audio", ext: "mp4", derived: null });
+  });
+
   it("kills yt-dlp on a URL that hangs, retries, then fails with a timeout", async () => {
     const view = await analyzeAndWait(alice, `${origin.baseUrl}/hang`);
     expect(view).toMatchObject({ status: "failed", error: { code: "timeout" } });

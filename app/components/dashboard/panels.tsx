@@ -9,7 +9,6 @@ const card = "rounded-xl border border-slate-200 bg-white dark:border-slate-800 
 const th = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400";
 const td = "px-3 py-2 align-top";
 
-const ms = (value: number | null) => (value === null ? "—" : value >= 1000 ? `${(value / 1000).toFixed(1)} s` : `${value} ms`);
 
 export function duration(t: Translate, seconds: number | null) {
   if (seconds === null) return "—";
@@ -97,7 +96,7 @@ export function StatGrid({ live }: { live: DashboardLive }) {
       />
       <Stat
         label={t("dashboard.stat.latency")}
-        value={`${ms(analysis.latencyMs.p50)} / ${ms(analysis.latencyMs.p95)}`}
+        value={`${f.milliseconds(analysis.latencyMs.p50)} / ${f.milliseconds(analysis.latencyMs.p95)}`}
         detail={t("dashboard.stat.latencyDetail", { done: analysis.completedLastHour, failed: analysis.failedLastHour })}
       />
       <Stat
@@ -265,7 +264,7 @@ export function Processes({ processes }: { processes: ProcessStats[] }) {
           <td className={`${td} tabular-nums`}>{f.bytes(p.rssBytes)}</td>
           <td className={`${td} tabular-nums`}>{f.bytes(p.heapUsedBytes)}</td>
           <td className={`${td} tabular-nums`}>{f.number(p.cpuPercent)} %</td>
-          <td className={`${td} tabular-nums`}>{f.number(p.eventLoopLagMs)} ms</td>
+          <td className={`${td} tabular-nums`}>{f.milliseconds(p.eventLoopLagMs)}</td>
           <td className={`${td} tabular-nums`}>{duration(t, p.uptimeSeconds)}</td>
         </tr>
       ))}

@@ -63,10 +63,14 @@ export function formatters(locale: Locale) {
   const clock = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: "UTC", timeZoneName: "short" });
   const date = new Intl.DateTimeFormat(locale, { dateStyle: "long", timeZone: "UTC" });
   const percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
+  const oneDecimal = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   return {
     number: (value: number) => number.format(value),
     bytes: (value: number | null | undefined) => formatBytes(value, locale) ?? formatBytes(0, locale)!,
     percent: (value: number | null) => (value === null ? "—" : percent.format(value)),
+    /** A duration in milliseconds: "850 ms", or seconds past one ("1,5 s" in Vietnamese). */
+    milliseconds: (value: number | null) =>
+      value === null ? "—" : value >= 1000 ? `${oneDecimal.format(value / 1000)} s` : `${number.format(Math.round(value))} ms`,
     time: (iso: string | Date) => time.format(new Date(iso)),
     clock: (iso: string | Date) => clock.format(new Date(iso)),
     date: (iso: string | Date) => date.format(new Date(iso)),
