@@ -15,7 +15,7 @@ import { startOrigin } from "../tests/fixtures/origin";
 import { analyzed, plainFormat } from "../tests/support/api";
 import { egressAllow, startApp } from "../tests/support/app";
 import { signedUpClient } from "../tests/support/http";
-import { arg, percentile, printTable, startBenchServices } from "./support";
+import { arg, benchAppEnv, percentile, printTable, startBenchServices } from "./support";
 
 const CONNECTIONS = arg("connections", 32);
 const USERS = arg("users", 400);
@@ -25,16 +25,7 @@ const LINKS_PER_USER = 5;
 
 const services = await startBenchServices("links");
 const origin = await startOrigin(await ensureMediaFixtures());
-const unlimited = "1000000";
-const app = await startApp({
-  env: {
-    ...egressAllow(origin),
-    AUTH_RATE_LIMIT_PER_IP: unlimited,
-    API_RATE_LIMIT_PER_MINUTE: unlimited,
-    LOG_LEVEL: "warn",
-    ...(process.env.BENCH_PROFILE ? { TVN_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),
-  },
-});
+const app = await startApp({ env: { ...egressAllow(origin), ...benchAppEnv() } });
 
 type Sample = { ms: number; status: number };
 

@@ -154,20 +154,25 @@ async function pythonOf(command: string) {
   return null;
 }
 
-/** Takes the waiting yt-dlp (if any) and starts the next one; the caller hands it its arguments. */
-async function takeStandby(env: NodeJS.ProcessEnv) {
+/** Takes the waiting yt-dlp, if one is alive; the caller hands it its arguments. */
+function takeStandby() {
+  const taken = standby && standby.exitCode === null && standby.signalCode === null ? standby : null;
+  standby = null;
+  if (taken) for (const pipe of [taken.stdin, taken.stdout, taken.stderr]) (pipe as Partial<Socket>).ref?.();
+  return taken;
+}
+
+/** Starts the next standby, once a run is over: its imports must not compete with the run for the CPU. */
+async function startStandby(env: NodeJS.ProcessEnv) {
   interpreter ??= pythonOf(config.YTDLP_PATH);
   const tool = await interpreter;
-  if (!tool) return null;
-  const taken = standby && standby.exitCode === null && standby.signalCode === null ? standby : null;
+  if (!tool || standby) return;
   const next = spawnToolWithInput(tool.python, ["-c", STANDBY_SCRIPT, tool.script], { env });
   next.on("error", (err) => logger.warn({ err }, "could not start a standby yt-dlp"));
   // Idle, it must not keep the worker alive; setpriv's pdeathsig ends it with the worker.
   next.unref();
   for (const pipe of [next.stdin, next.stdout, next.stderr]) (pipe as Partial<Socket>).unref?.();
   standby = next;
-  if (taken) for (const pipe of [taken.stdin, taken.stdout, taken.stderr]) (pipe as Partial<Socket>).ref?.();
-  return taken;
 }
 
 /** `yt-dlp -J` for one URL: no config files, no playlists, bounded in time. `warm`: use (and keep) a standby yt-dlp. */
@@ -193,7 +198,7 @@ export async function fetchVideoInfo(
   ];
   let result;
   try {
-    const child = warm ? await takeStandby(env) : null;
+    const child = warm ? takeStandby() : null;
     // A standby that died meanwhile fails the write; its exit then fails the run like any yt-dlp's.
     child?.stdin.on("error", (err) => logger.warn({ err }, "the standby yt-dlp was gone"));
     child?.stdin.end(`${JSON.stringify(args)}\n`);
@@ -202,6 +207,8 @@ export async function fetchVideoInfo(
     // run() rejects only when the tool cannot be started at all.
     logger.error({ err, command: config.YTDLP_PATH }, "could not start yt-dlp");
     throw new AnalysisError("tool_missing", "The analyser (yt-dlp) is not installed on the server.", false, { cause: err });
+  } finally {
+    if (warm) void startStandby(env);
   }
   if (signal?.aborted) throw new AnalysisError("cancelled", "The analysis was cancelled.", true);
   if (result.timedOut) throw new AnalysisError("timeout", `The site did not answer within ${timeoutSeconds} seconds.`, true);
