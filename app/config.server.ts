@@ -1,4 +1,6 @@
+import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_YTDLP_RELEASE_URL } from "./analysis/ytdlp-release.server";
 import { parseEgressAllow } from "./egress/policy";
 
 /**
@@ -69,7 +71,10 @@ const schema = z
     AUTH_RATE_LIMIT_WINDOW_SECONDS: int(900, 1),
 
     STREAM_TOKEN_EXPIRES_MINUTES: int(30, 1, 24 * 60),
+    /** Downloads (links) a user may have running at once; parallel connections on one link count once. */
     MAX_CONCURRENT_STREAMS: int(3, 1),
+    /** Connections one link may have open at once (a download manager's parallel Range requests, a player's seeks). */
+    MAX_CONNECTIONS_PER_LINK: int(8, 1, 64),
     /** A stream's claim on its slot lapses this long after its process stops renewing it (a crash). */
     STREAM_SLOT_TTL_SECONDS: int(60, 1, 3600),
     MAX_TOKENS_PER_USER: int(5, 1),
@@ -96,6 +101,8 @@ const schema = z
     FORM_BODY_LIMIT_BYTES: int(32 * 1024, 1024, 16 * 1024 * 1024),
     /** Queued or running analyses one user may have at once. */
     MAX_PENDING_ANALYSES: int(3, 1, 100),
+    /** A playlist's analysis lists at most this many entries; a ZIP holds at most these. */
+    MAX_PLAYLIST_ENTRIES: int(50, 1, 500),
     /** Per client IP, on every /api/streaming/* request. */
     API_RATE_LIMIT_PER_MINUTE: int(300, 1),
     FREE_TIER_DAILY: int(10, 0),
@@ -127,7 +134,19 @@ const schema = z
     /** Optional: alerts (firing and resolved) are POSTed here as JSON. */
     ALERT_WEBHOOK_URL: z.string().url().optional(),
 
-    YTDLP_PATH: z.string().default("yt-dlp"),
+    /** Local state (embedded Postgres/Redis, secrets, the yt-dlp the updater installs in bin/), relative to the working directory. */
+    TVN_DATA_DIR: z
+      .string()
+      .default(".data")
+      .transform((v) => path.resolve(v)),
+    /** Unset: the release `npm run ytdlp:update` installed under TVN_DATA_DIR/bin, else yt-dlp on PATH. */
+    YTDLP_PATH: z.string().optional(),
+    /** A yt-dlp release older than this makes health degraded and raises an alert. */
+    YTDLP_MAX_AGE_DAYS: int(90, 1, 3650),
+    /** Where `npm run ytdlp:update` finds `yt-dlp` and `SHA2-256SUMS` (https). */
+    YTDLP_RELEASE_URL: z.string().url().default(DEFAULT_YTDLP_RELEASE_URL),
+    /** `daily`: one worker installs the newest yt-dlp release once a day. */
+    YTDLP_AUTO_UPDATE: z.enum(["off", "daily"]).default("off"),
     FFMPEG_PATH: z.string().default("ffmpeg"),
     FFPROBE_PATH: z.string().default("ffprobe"),
 

@@ -10,3 +10,8 @@ startTransition(() => {
     </StrictMode>,
   );
 });
+
+// Installable app and offline page (public/sw.js); the site works the same without it.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch((err: unknown) => console.warn("service worker not registered", err));
+}

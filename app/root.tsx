@@ -8,6 +8,7 @@ import { Toaster } from "~/components/toaster";
 import { useI18n } from "~/hooks/use-i18n";
 import { isLocale, translate, translator } from "~/lib/i18n";
 import { useNonce } from "~/lib/nonce";
+import { THEME_COLOR } from "~/lib/web-app";
 import { getUser } from "~/accounts/index.server";
 import { getPreferences, rethrowAsPageOutage, takeToast } from "~/web/index.server";
 import stylesheet from "~/tailwind.css";
@@ -15,6 +16,9 @@ import stylesheet from "~/tailwind.css";
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: stylesheet },
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+  // With credentials, so the manifest comes in the language the visitor chose (a cookie).
+  { rel: "manifest", href: "/manifest.webmanifest", crossOrigin: "use-credentials" },
+  { rel: "apple-touch-icon", href: "/icon-192.png" },
 ];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => {
@@ -47,6 +51,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content={theme === "system" ? "light dark" : theme} />
+        <meta name="theme-color" content={THEME_COLOR} />
         <Meta />
         <Links />
       </head>

@@ -55,19 +55,3 @@ export function printTable(title: string, rows: BenchRow[]) {
   const file = process.env.BENCH_ROWS_FILE;
   if (file) appendFileSync(file, rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
 }
-
-/** A limit no benchmark reaches. */
-export const UNLIMITED = "1000000";
-
-/**
- * The app's environment for the request-rate benchmarks: every client comes from 127.0.0.1, so the
- * per-address limits are lifted; BENCH_PROFILE=<dir> runs the app's processes under --cpu-prof.
- */
-export function benchAppEnv(): Record<string, string> {
-  return {
-    AUTH_RATE_LIMIT_PER_IP: UNLIMITED,
-    API_RATE_LIMIT_PER_MINUTE: UNLIMITED,
-    LOG_LEVEL: "warn",
-    ...(process.env.BENCH_PROFILE ? { TVN_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),
-  };
-}

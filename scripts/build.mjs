@@ -3,7 +3,8 @@
  *  - build/index.js: the web process — the Remix compiler bundles server/
  *    together with the app (remix.config.js `server`), one copy of each module;
  *  - build/worker.js: the worker process (esbuild, same app modules);
- *  - build/run.js: the supervisor behind `npm start`.
+ *  - build/run.js: the supervisor behind `npm start`;
+ *  - build/ytdlp-update.js: `npm run ytdlp:update` (the image runs it at build time).
  * Packages stay in node_modules (imported, not bundled). `--if-stale` skips
  * the build when no source is newer than the last one.
  */
@@ -52,5 +53,6 @@ const common = {
 };
 await build({ ...common, entryPoints: ["workers/index.ts"], outfile: "build/worker.js" });
 await build({ ...common, entryPoints: ["scripts/run.ts"], outfile: "build/run.js" });
+await build({ ...common, entryPoints: ["scripts/ytdlp-update.ts"], outfile: "build/ytdlp-update.js" });
 writeFileSync(stamp, new Date().toISOString());
-console.log("[build] build/index.js (web), build/worker.js, build/run.js");
+console.log("[build] build/index.js (web), build/worker.js, build/run.js, build/ytdlp-update.js");

@@ -42,6 +42,8 @@ const secrets = loadSecrets();
 env.SESSION_SECRET ||= secrets.sessionSecret;
 env.STREAM_TOKEN_SECRET ||= secrets.streamTokenSecret;
 env.GLIBC_TUNABLES ||= GLIBC_TUNABLES;
+// Web and workers find the yt-dlp release `npm run ytdlp:update` installed under the same folder.
+env.TVN_DATA_DIR = dataDir;
 
 const services = new Map<string, RunningService>();
 const apps = new Map<string, ChildProcess>();

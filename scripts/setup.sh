@@ -2,8 +2,9 @@
 # Idempotent setup: installs what is missing and nothing else.
 #   - Debian packages: yt-dlp, ffmpeg, postgresql, redis-server, chromium, nginx (the offload
 #     front, scripts/nginx-front.sh),
-#     and with --test also prometheus and docker-compose (the tests check the metrics
-#     output with promtool and the compose file with `docker-compose config`)
+#     and with --test also prometheus, docker-compose, aria2 and unzip (the tests check the
+#     metrics output with promtool, the compose file with `docker-compose config`, downloads
+#     with aria2c's parallel Range requests, and the playlist ZIPs with unzip -t)
 #     (as root through apt-get; otherwise it prints the apt line and stops)
 #   - npm packages from package-lock.json when node_modules is stale
 set -euo pipefail
@@ -21,6 +22,8 @@ have setpriv || missing+=(util-linux)
 if [[ "${1:-}" == "--test" ]]; then
   have promtool || missing+=(prometheus)
   have docker-compose || missing+=(docker-compose)
+  have aria2c || missing+=(aria2)
+  have unzip || missing+=(unzip)
 fi
 
 if ((${#missing[@]})); then

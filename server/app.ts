@@ -18,12 +18,14 @@ const STREAM_PATH = "/api/streaming/stream/";
 /**
  * Download tokens travel in paths: logs show `#` and the first characters of
  * the token's SHA-256 instead — the start of the row's token_hash, enough to
- * find the link, useless as a credential.
+ * find the link, useless as a credential. The file name after a stream token
+ * (a video's title) stays out of the logs too.
  */
 export function maskTokens(url: string) {
   return url.replace(
-    /(\/api\/streaming\/(?:stream|token)\/)([^/?#]{16,})/g,
-    (_match, prefix: string, token: string) => `${prefix}#${createHash("sha256").update(token).digest("hex").slice(0, 12)}`,
+    /(\/api\/streaming\/(stream|token)\/)([^/?#]{16,})(\/[^?#]*)?/g,
+    (_match, prefix: string, route: string, token: string, rest = "") =>
+      `${prefix}#${createHash("sha256").update(token).digest("hex").slice(0, 12)}${route === "stream" ? "" : rest}`,
   );
 }
 
@@ -73,6 +75,9 @@ function securityHeaders(mode: string): RequestHandler[] {
         // Thumbnails are served from our own origin (analysis/thumbnails.server.ts): no third-party images.
         "img-src": ["'self'", "data:"],
         "media-src": ["'self'", "blob:"],
+        // The service worker (public/sw.js): 'strict-dynamic' in script-src does not cover workers.
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "form-action": ["'self'"],
         // Self-hosted on plain http (a LAN address) must keep working.
         "upgrade-insecure-requests": null,
@@ -154,7 +159,15 @@ export function createApp({ build, mode, emitToUser }: { build: ServerBuild; mod
   app.use("/api/streaming", apiBudget);
   // Hashed build assets never change under the same name; everything else in public/ may.
   app.use("/build", express.static(path.resolve("public/build"), { immutable: true, maxAge: "1y" }));
-  app.use(express.static(path.resolve("public"), { maxAge: "1h" }));
+  app.use(
+    express.static(path.resolve("public"), {
+      maxAge: "1h",
+      // A new service worker must reach browsers at once: they check it on every visit (scope: the whole site).
+      setHeaders: (res, file) => {
+        if (path.basename(file) === "sw.js") res.set({ "Cache-Control": "no-cache", "Service-Worker-Allowed": "/" });
+      },
+    }),
+  );
   app.use(boundedBody, bodyErrors);
   const handle = createRequestHandler({
     build,

@@ -41,7 +41,9 @@ function toRequest(req: ExpressRequest, res: ExpressResponse): Request {
   return new Request(url, init);
 }
 
-async function send(res: ExpressResponse, response: Response) {
+const JSON_TYPE = /^application\/json\b/i;
+
+async function send(res: ExpressResponse, response: Response, clientGone: boolean) {
   res.statusMessage = response.statusText;
   res.status(response.status);
   // A 503 page rendered from a thrown response loses that response's headers: every 503 says when to retry.
@@ -52,9 +54,24 @@ async function send(res: ExpressResponse, response: Response) {
   const cookies = response.headers.getSetCookie();
   if (cookies.length) res.setHeader("Set-Cookie", cookies);
 
-  const source = nodeBodyOf(response) ?? (response.body ? Readable.fromWeb(response.body as import("node:stream/web").ReadableStream) : null);
+  const download = nodeBodyOf(response);
+  if (!download && response.body && JSON_TYPE.test(response.headers.get("Content-Type") ?? "")) {
+    // Data answers (the API, loader and action data) are whole values: sent at once with their
+    // length, so small ones skip compression (below its threshold) and the stream machinery.
+    const body = Buffer.from(await response.arrayBuffer());
+    res.setHeader("Content-Length", body.length);
+    res.end(body);
+    return;
+  }
+  const source = download ?? (response.body ? Readable.fromWeb(response.body as import("node:stream/web").ReadableStream) : null);
   if (!source) {
     res.end();
+    return;
+  }
+  if (clientGone) {
+    // The client left while the answer was being prepared: pipeline would wait for a 'close'
+    // that was already emitted, and a download body would hold its slot forever.
+    source.destroy();
     return;
   }
   try {
@@ -79,8 +96,9 @@ export function createRequestHandler({
   const handle = createRemixHandler(build, mode);
   return async (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
     try {
-      const response = await handle(toRequest(req, res), getLoadContext(req, res));
-      await send(res, response);
+      const request = toRequest(req, res);
+      const response = await handle(request, getLoadContext(req, res));
+      await send(res, response, request.signal.aborted);
     } catch (err) {
       next(err);
     }

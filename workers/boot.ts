@@ -60,8 +60,9 @@ for (const worker of workers) {
 
 await Promise.all(workers.map((worker) => worker.waitUntilReady()));
 // Schedulers are idempotent upserts: every worker may declare them.
-for (const [name, { everyMs }] of Object.entries(maintenanceJobs) as Array<[MaintenanceJobName, { everyMs: number }]>) {
-  await maintenanceQueue.upsertJobScheduler(name, { every: everyMs }, { name });
+for (const [name, { everyMs, enabled }] of Object.entries(maintenanceJobs) as Array<[MaintenanceJobName, { everyMs: number; enabled: boolean }]>) {
+  if (enabled) await maintenanceQueue.upsertJobScheduler(name, { every: everyMs }, { name });
+  else await maintenanceQueue.removeJobScheduler(name);
 }
 const stopPublishing = startProcessStatsPublisher();
 logger.info({ queues: workers.map((w) => w.name), concurrency: config.ANALYSIS_CONCURRENCY }, "worker ready");

@@ -20,4 +20,5 @@ export {
 } from "./requests.server";
 export { thumbnailFor } from "./thumbnails.server";
 export { fetchVideoInfo } from "./ytdlp.server";
+export { updateInstalledYtDlp, ytDlpCommand, ytDlpStatus } from "./ytdlp-binary.server";
 export type { AnalysisRequest } from "./tables";

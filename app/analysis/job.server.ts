@@ -3,12 +3,13 @@ import { eq } from "drizzle-orm";
 import { Histogram } from "prom-client";
 import { db } from "~/db/client.server";
 import { assertEgressAllowed, EgressBlockedError, UnresolvableHostError } from "~/egress/index.server";
-import { normaliseInfo, type YtDlpInfo } from "~/lib/formats";
+import { config } from "~/config.server";
+import { normaliseInfo, normalisePlaylist, type AnalysisResult, type FormatSource, type YtDlpInfo } from "~/lib/formats";
 import { logger, processRegistry } from "~/platform/index.server";
 import { urlHash, writeCachedAnalysis } from "./cache.server";
 import type { AnalysisJob, AnalysisProgress, AnalysisStage } from "./queue.server";
 import { analysisRequests } from "./tables";
-import { AnalysisError, enrichWithProbe, fetchVideoInfo, looksLikeMediaFile, probeMedia } from "./ytdlp.server";
+import { AnalysisError, enrichWithProbe, fetchVideoInfo, looksLikeMediaFile, probeMedia, type ProbeOutput } from "./ytdlp.server";
 
 /** The worker side of an analysis: what a job does, from yt-dlp to the stored result. */
 
@@ -70,6 +71,32 @@ async function dropBlockedFormats(info: YtDlpInfo): Promise<{ info: YtDlpInfo; r
   };
 }
 
+/** A playlist's entries are listed only; each is analysed (and its addresses checked) when it is downloaded. */
+function playlistResult(info: YtDlpInfo): { result: AnalysisResult; sources: Record<string, FormatSource> } {
+  const result = normalisePlaylist(info, config.MAX_PLAYLIST_ENTRIES);
+  if (!result.entries?.length) throw new AnalysisError("no_video", "This playlist has no entries that can be downloaded.", false);
+  return { result, sources: {} };
+}
+
+async function videoResult(job: Job<AnalysisJob>, fetched: YtDlpInfo, signal: AbortSignal | undefined, early: Map<string, Promise<ProbeOutput | null>>) {
+  const { info, refusal } = await dropBlockedFormats(fetched);
+  await reportStage(job, "probing", 60);
+  const enriched = await enrichWithProbe(info, { signal, early });
+  await reportStage(job, "parsing", 85);
+  const normalised = normaliseInfo(enriched);
+  const { sources } = normalised;
+  const result = { ...normalised.result, formats: normalised.result.formats.filter((f) => f.derived || sources[f.id]) };
+  if (!result.formats.some((f) => !f.derived)) {
+    if (refusal) throw new AnalysisError("blocked_address", refusal.message, false);
+    throw new AnalysisError("no_video", "No downloadable video was found at this address.", false);
+  }
+  // Subtitle URLs come from the page too: the same check as the formats'.
+  const allowed = await Promise.all(
+    (result.subtitles ?? []).map((track) => assertEgressAllowed(sources[`subtitles:${track.lang}`].url).then(() => true, () => false)),
+  );
+  return { result: { ...result, subtitles: result.subtitles?.filter((_, i) => allowed[i]) }, sources };
+}
+
 function isFinalAttempt(job: Job) {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
@@ -104,17 +131,8 @@ export async function processAnalysisJob(job: Job<AnalysisJob>, signal?: AbortSi
           ]
         : [],
     );
-    const { info, refusal } = await dropBlockedFormats(await fetchVideoInfo(url, { signal, warm: true }));
-    await reportStage(job, "probing", 60);
-    const enriched = await enrichWithProbe(info, { signal, early });
-    await reportStage(job, "parsing", 85);
-    const normalised = normaliseInfo(enriched);
-    const { sources } = normalised;
-    const result = { ...normalised.result, formats: normalised.result.formats.filter((f) => f.derived || sources[f.id]) };
-    if (!result.formats.some((f) => !f.derived)) {
-      if (refusal) throw new AnalysisError("blocked_address", refusal.message, false);
-      throw new AnalysisError("no_video", "No downloadable video was found at this address.", false);
-    }
+    const fetched = await fetchVideoInfo(url, { signal, warm: true });
+    const { result, sources } = fetched._type === "playlist" ? playlistResult(fetched) : await videoResult(job, fetched, signal, early);
 
     const finishedAt = new Date();
     await db

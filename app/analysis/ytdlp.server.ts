@@ -7,6 +7,7 @@ import { config } from "~/config.server";
 import { isMediaExtension, type YtDlpFormat, type YtDlpInfo } from "~/lib/formats";
 import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
 import { logger, spawnTool, spawnToolWithInput } from "~/platform/index.server";
+import { ytDlpCommand } from "./ytdlp-binary.server";
 
 /** A failure users can be told about; `retryable` decides whether BullMQ tries again. */
 export class AnalysisError extends Error {
@@ -120,12 +121,15 @@ function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit =
 /**
  * A yt-dlp waiting with its imports done: Python loading yt-dlp is most of
  * a short analysis, so the worker pays it before the job arrives. The
- * standby runs yt-dlp's own script with the arguments it reads from stdin
- * (the same program, same output) and is replaced after each use. Only when
- * YTDLP_PATH is a Python script (Debian's is); otherwise yt-dlp is spawned.
+ * standby runs yt-dlp's own script (or release zipapp) with the arguments it
+ * reads from stdin — the same program, same output — and the next one starts
+ * once that run is over. Only for a yt-dlp that is a Python script or zipapp
+ * (Debian's and the releases are); otherwise yt-dlp is spawned.
  */
 const STANDBY_SCRIPT = [
   "import json, runpy, sys",
+  // A release zipapp carries its own yt_dlp: import that one, not a system copy.
+  "sys.path.insert(0, sys.argv[1])",
   "import yt_dlp",
   "from yt_dlp.extractor import gen_extractor_classes",
   "gen_extractor_classes()",
@@ -135,15 +139,14 @@ const STANDBY_SCRIPT = [
   "runpy.run_path(sys.argv[0], run_name='__main__')",
 ].join("\n");
 
-let standby: ChildProcessByStdio<Writable, Readable, Readable> | null = null;
-let interpreter: Promise<{ python: string; script: string } | null> | undefined;
+let standby: { command: string; child: ChildProcessByStdio<Writable, Readable, Readable> } | null = null;
 
-/** The Python that runs YTDLP_PATH, from its #! line; null for a binary or anything unexpected. */
+/** The Python that runs a yt-dlp command, from its #! line; null for a binary or anything unexpected. */
 async function pythonOf(command: string) {
   const candidates = command.includes("/") ? [command] : (process.env.PATH ?? "").split(":").map((dir) => path.join(dir, command));
   for (const script of candidates) {
-    const head = await readFile(script, "utf8").then(
-      (text) => text.slice(0, 200).split("\n")[0],
+    const head = await readFile(script).then(
+      (bytes) => bytes.subarray(0, 200).toString("latin1").split("\n")[0],
       () => null,
     );
     if (head === null) continue;
@@ -154,28 +157,38 @@ async function pythonOf(command: string) {
   return null;
 }
 
-/** Takes the waiting yt-dlp, if one is alive; the caller hands it its arguments. */
-function takeStandby() {
-  const taken = standby && standby.exitCode === null && standby.signalCode === null ? standby : null;
+/** Takes the waiting yt-dlp if it is alive and of this command (a new release replaces it); the caller hands it its arguments. */
+function takeStandby(command: string) {
+  const waiting = standby;
   standby = null;
-  if (taken) for (const pipe of [taken.stdin, taken.stdout, taken.stderr]) (pipe as Partial<Socket>).ref?.();
-  return taken;
+  if (!waiting) return null;
+  const { child } = waiting;
+  if (waiting.command !== command || child.exitCode !== null || child.signalCode !== null) {
+    child.kill("SIGKILL");
+    return null;
+  }
+  for (const pipe of [child.stdin, child.stdout, child.stderr]) (pipe as Partial<Socket>).ref?.();
+  return child;
 }
 
 /** Starts the next standby, once a run is over: its imports must not compete with the run for the CPU. */
-async function startStandby(env: NodeJS.ProcessEnv) {
-  interpreter ??= pythonOf(config.YTDLP_PATH);
-  const tool = await interpreter;
+async function startStandby(command: string, env: NodeJS.ProcessEnv) {
+  const tool = await pythonOf(command);
   if (!tool || standby) return;
-  const next = spawnToolWithInput(tool.python, ["-c", STANDBY_SCRIPT, tool.script], { env });
-  next.on("error", (err) => logger.warn({ err }, "could not start a standby yt-dlp"));
+  const child = spawnToolWithInput(tool.python, ["-c", STANDBY_SCRIPT, tool.script], { env });
+  child.on("error", (err) => logger.warn({ err }, "could not start a standby yt-dlp"));
   // Idle, it must not keep the worker alive; setpriv's pdeathsig ends it with the worker.
-  next.unref();
-  for (const pipe of [next.stdin, next.stdout, next.stderr]) (pipe as Partial<Socket>).unref?.();
-  standby = next;
+  child.unref();
+  for (const pipe of [child.stdin, child.stdout, child.stderr]) (pipe as Partial<Socket>).unref?.();
+  standby = { command, child };
 }
 
-/** `yt-dlp -J` for one URL: no config files, no playlists, bounded in time. `warm`: use (and keep) a standby yt-dlp. */
+/**
+ * `yt-dlp -J` for one URL: no config files, bounded in time. A URL that is
+ * both a video and a playlist means the video (`--no-playlist`); a playlist
+ * is listed flat (titles and URLs, each entry resolved when downloaded).
+ * `warm`: run it in the standby yt-dlp (the worker), and keep one ready.
+ */
 export async function fetchVideoInfo(
   url: string,
   { signal, timeoutSeconds = config.ANALYSIS_TIMEOUT_SECONDS, warm = false }: { signal?: AbortSignal; timeoutSeconds?: number; warm?: boolean } = {},
@@ -188,6 +201,7 @@ export async function fetchVideoInfo(
     "--ignore-config",
     "--no-warnings",
     "--no-playlist",
+    "--flat-playlist",
     "--no-progress",
     "--proxy",
     proxyUrl,
@@ -196,19 +210,20 @@ export async function fetchVideoInfo(
     "--",
     url,
   ];
+  const command = ytDlpCommand();
   let result;
   try {
-    const child = warm ? takeStandby() : null;
+    const child = warm ? takeStandby(command) : null;
     // A standby that died meanwhile fails the write; its exit then fails the run like any yt-dlp's.
     child?.stdin.on("error", (err) => logger.warn({ err }, "the standby yt-dlp was gone"));
     child?.stdin.end(`${JSON.stringify(args)}\n`);
-    result = await run(config.YTDLP_PATH, args, { signal, timeoutMs: timeoutSeconds * 1000, env, child: child ?? undefined });
+    result = await run(command, args, { signal, timeoutMs: timeoutSeconds * 1000, env, child: child ?? undefined });
   } catch (err) {
     // run() rejects only when the tool cannot be started at all.
-    logger.error({ err, command: config.YTDLP_PATH }, "could not start yt-dlp");
+    logger.error({ err, command }, "could not start yt-dlp");
     throw new AnalysisError("tool_missing", "The analyser (yt-dlp) is not installed on the server.", false, { cause: err });
   } finally {
-    if (warm) void startStandby(env);
+    if (warm) void startStandby(command, env);
   }
   if (signal?.aborted) throw new AnalysisError("cancelled", "The analysis was cancelled.", true);
   if (result.timedOut) throw new AnalysisError("timeout", `The site did not answer within ${timeoutSeconds} seconds.`, true);
@@ -220,7 +235,6 @@ export async function fetchVideoInfo(
     throw new AnalysisError("extractor_error", "The analyser returned something unreadable.", true, { cause: err });
   }
   if (!info) throw classifyYtDlpError(result.stderr);
-  if (info._type === "playlist") throw new AnalysisError("playlist", "This address is a playlist. Open one video and paste its address.", false);
   return info;
 }
 

@@ -7,7 +7,8 @@ import { logger, redis } from "~/platform/index.server";
  * the same figures (monitoring reads them). Counting never fails a request.
  */
 const STREAMS = "metrics:streams";
-const TOKENS = "metrics:tokens";
+/** Links created and refused: counted by the link-limit script itself (limits.server.ts). */
+export const TOKEN_COUNTERS = "metrics:tokens";
 
 async function count(build: (multi: ReturnType<typeof redis.multi>) => void) {
   try {
@@ -44,21 +45,13 @@ export async function recentStreamFailures(): Promise<RecentFailure[]> {
   return (await redis.lrange(FAILURES, 0, FAILURES_KEPT - 1)).map((v) => JSON.parse(v) as RecentFailure);
 }
 
-/** A download link created, or refused with the code the client was given. */
-export function countToken(event: { created: true } | { refusedWith: string }) {
-  return count((multi) => {
-    if ("created" in event) multi.hincrby(TOKENS, "created", 1);
-    else multi.hincrby(TOKENS, "refused", 1).hincrby(TOKENS, `refused:${event.refusedWith}`, 1);
-  });
-}
-
 async function readCounters(key: string): Promise<Record<string, number>> {
   const raw = await redis.hgetall(key);
   return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
 }
 
 export const streamCounters = () => readCounters(STREAMS);
-export const tokenCounters = () => readCounters(TOKENS);
+export const tokenCounters = () => readCounters(TOKEN_COUNTERS);
 
 /** `{ "error:x": 2, "bytes": 9 }` with prefix "error:" → `{ x: 2 }`. */
 export function byPrefix(counters: Record<string, number>, prefix: string) {

@@ -47,6 +47,19 @@ async function reResolve(analysisId: string, pageUrl: string, formatId: string):
   return sources[formatId] ?? null;
 }
 
+/** A source's whole file, as it is (a playlist entry in a ZIP): one GET under the policy, no Range. */
+export async function openWhole(source: FormatSource, signal: AbortSignal): Promise<Upstream> {
+  try {
+    const { response } = await fetchUpstream(source.url, { ...source.headers, "Accept-Encoding": "identity" }, signal);
+    if (response.statusCode === 200) return { status: 200, headers: {}, body: response };
+    response.resume();
+    throw new UpstreamError(response.statusCode ?? 502, false);
+  } catch (err) {
+    if (err instanceof EgressBlockedError) throw new AppError("forbidden", "blocked_address", err.message, { cause: err });
+    throw new AppError("upstream", "upstream_failed", "The video site did not deliver the file.", { cause: err });
+  }
+}
+
 export async function openDirect(token: StreamToken, source: FormatSource, request: Request, signal: AbortSignal): Promise<Upstream> {
   const extra: Record<string, string> = {};
   for (const name of ["range", "if-range"]) {

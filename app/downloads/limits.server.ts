@@ -1,47 +1,156 @@
 import type { PublicUser } from "~/accounts/index.server";
 import { config } from "~/config.server";
-import { AppError, createLimiter, limitHeaders, logger, UnavailableError, type LimitOutcome } from "~/platform/index.server";
+import { AppError, limitHeaders, logger, redis, UnavailableError } from "~/platform/index.server";
+import { TOKEN_COUNTERS } from "./counters.server";
 
-/** Download limits kept in Redis: links per hour and the tier's daily quota. */
-export const limiters = {
-  hourly: createLimiter({ prefix: "tokens-hour", points: config.MAX_TOKENS_PER_HOUR, durationSeconds: 3600 }),
-  daily: {
-    free: createLimiter({ prefix: "tokens-day-free", points: Math.max(config.FREE_TIER_DAILY, 1), durationSeconds: 86_400 }),
-    pro: createLimiter({ prefix: "tokens-day-pro", points: Math.max(config.PRO_TIER_DAILY, 1), durationSeconds: 86_400 }),
-    guest: createLimiter({ prefix: "tokens-day-guest", points: Math.max(config.GUEST_DAILY, 1), durationSeconds: 86_400 }),
-  },
-  /** Guests' quota also counts per client address: a new guest cookie does not buy more downloads. */
-  guestAddress: createLimiter({ prefix: "tokens-day-guest-ip", points: Math.max(config.GUEST_DAILY, 1), durationSeconds: 86_400 }),
-};
+/**
+ * A user's link limits, all in Redis and all checked and taken by one script
+ * (one round trip, atomic): active links (a sorted set of link ids scored by
+ * expiry; a revoked link leaves it), links per hour and the tier's daily
+ * quota (counters with the key names and format rate-limiter-flexible uses,
+ * so figures survive the change), and for guests the quota of their client
+ * address too (a new guest cookie does not buy more downloads). The same
+ * script counts the link created or the refusal for monitoring.
+ */
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
-export const dayKey = (userId: string) => `${userId}:${new Date().toISOString().slice(0, 10)}`;
+const activeKey = (userId: string) => `rl:tokens-active:${userId}`;
+const hourlyKey = (userId: string) => `rl:tokens-hour:${userId}`;
+const dayKey = (user: Pick<PublicUser, "id" | "tier">) => `rl:tokens-day-${user.tier}:${user.id}:${today()}`;
+const today = () => new Date().toISOString().slice(0, 10);
+const addressKey = (ip: string) => `rl:tokens-day-guest-ip:${ip}:${today()}`;
+const keysFor = (user: Pick<PublicUser, "id" | "tier">, ip: string) => [activeKey(user.id), hourlyKey(user.id), dayKey(user), TOKEN_COUNTERS, addressKey(ip)];
+
 const DAILY: Record<PublicUser["tier"], number> = { free: config.FREE_TIER_DAILY, pro: config.PRO_TIER_DAILY, guest: config.GUEST_DAILY };
 export const dailyLimit = (tier: PublicUser["tier"]) => DAILY[tier];
+/** The address quota applies to guests only (-1: not checked). */
+const addressLimit = (tier: PublicUser["tier"]) => (tier === "guest" ? config.GUEST_DAILY : -1);
 
 /** What a refused quota says: guests are invited to sign up, with the plans' numbers. */
-export function quotaMessage(tier: PublicUser["tier"]) {
+function quotaMessage(tier: PublicUser["tier"]) {
   if (tier === "guest") {
     return `Guests can download ${config.GUEST_DAILY} files a day. Sign up free for ${config.FREE_TIER_DAILY} a day (Pro: ${config.PRO_TIER_DAILY}).`;
   }
   return `Your ${tier} plan allows ${dailyLimit(tier)} downloads per day.`;
 }
 
-export function refusal(outcome: LimitOutcome, code: string, message: string) {
-  if (!outcome.allowed && outcome.reason === "unavailable") {
-    return new UnavailableError("service_unavailable", "Download limits cannot be checked right now. Please try again shortly.", {
-      headers: limitHeaders(outcome),
-    });
-  }
-  return new AppError("limited", code, message, { headers: limitHeaders(outcome) });
+/**
+ * KEYS: active set, hourly count, daily count, counters, the address' daily count.
+ * ARGV: now, max active, per hour, per day, link id, its expiry, lifetime, per address per day (-1: none), the quota's refusal code,
+ * the downloads the link counts for (a playlist ZIP: one per entry).
+ */
+const TAKE = `
+local now = tonumber(ARGV[1])
+local function refuse(code, limit, ms)
+  redis.call('HINCRBY', KEYS[4], 'refused', 1)
+  redis.call('HINCRBY', KEYS[4], 'refused:' .. code, 1)
+  return {code, limit, ms}
+end
+local function used(key) return tonumber(redis.call('GET', key) or '0') end
+local function lapse(key, fallback)
+  local ms = redis.call('PTTL', key)
+  if ms > 0 then return ms end
+  return fallback
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return refuse('too_many_active_tokens', tonumber(ARGV[2]), tonumber(first[2]) - now)
+end
+if used(KEYS[2]) >= tonumber(ARGV[3]) then return refuse('hourly_limit', tonumber(ARGV[3]), lapse(KEYS[2], ${HOUR_MS})) end
+local downloads = tonumber(ARGV[10])
+if used(KEYS[3]) + downloads > tonumber(ARGV[4]) then return refuse(ARGV[9], tonumber(ARGV[4]), lapse(KEYS[3], ${DAY_MS})) end
+local perAddress = tonumber(ARGV[8])
+if perAddress >= 0 and used(KEYS[5]) + downloads > perAddress then return refuse(ARGV[9], perAddress, lapse(KEYS[5], ${DAY_MS})) end
+redis.call('ZADD', KEYS[1], ARGV[6], ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+if redis.call('INCR', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ${HOUR_MS}) end
+if redis.call('INCRBY', KEYS[3], downloads) == downloads then redis.call('PEXPIRE', KEYS[3], ${DAY_MS}) end
+if perAddress >= 0 and redis.call('INCRBY', KEYS[5], downloads) == downloads then redis.call('PEXPIRE', KEYS[5], ${DAY_MS}) end
+redis.call('HINCRBY', KEYS[4], 'created', 1)
+return {'', 0, 0}`;
+
+/** The exact opposite of a successful TAKE, for a link that could not be stored after all. ARGV: link id, whether the address counted ('1'), its downloads. */
+const GIVE_BACK = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+local function giveBack(key, n) redis.call('DECRBY', key, math.min(n, tonumber(redis.call('GET', key) or '0'))) end
+giveBack(KEYS[2], 1)
+giveBack(KEYS[3], tonumber(ARGV[3]))
+if ARGV[2] == '1' then giveBack(KEYS[5], tonumber(ARGV[3])) end
+redis.call('HINCRBY', KEYS[4], 'created', -1)
+return 1`;
+
+const MESSAGES: Record<string, (user: PublicUser) => string> = {
+  too_many_active_tokens: () => `You already have ${config.MAX_TOKENS_PER_USER} active download links. Revoke one or wait for it to expire.`,
+  hourly_limit: () => `You can create ${config.MAX_TOKENS_PER_HOUR} download links per hour.`,
+  daily_quota_exceeded: (user) => quotaMessage(user.tier),
+  guest_quota_exceeded: (user) => quotaMessage(user.tier),
+};
+
+const unavailable = (cause: unknown) =>
+  new UnavailableError("service_unavailable", "Download limits cannot be checked right now. Please try again shortly.", {
+    headers: { "Retry-After": "5" },
+    cause,
+  });
+
+/**
+ * Takes one place under every link limit for `link`, or throws the first
+ * limit it would break (`limited`, with RateLimit-* and Retry-After) without
+ * taking anything; Redis down is `unavailable` (fail closed).
+ */
+export async function takeLinkPlace(user: PublicUser, ip: string, link: { id: string; expiresAt: Date }, downloads = 1) {
+  const now = Date.now();
+  const lifetime = link.expiresAt.getTime() - now;
+  const [code, limit, ms] = (await redis
+    .eval(
+      TAKE,
+      5,
+      ...keysFor(user, ip),
+      now,
+      config.MAX_TOKENS_PER_USER,
+      config.MAX_TOKENS_PER_HOUR,
+      dailyLimit(user.tier),
+      link.id,
+      link.expiresAt.getTime(),
+      lifetime,
+      addressLimit(user.tier),
+      user.tier === "guest" ? "guest_quota_exceeded" : "daily_quota_exceeded",
+      downloads,
+    )
+    .catch((err: unknown) => {
+      throw unavailable(err);
+    })) as [string, number, number];
+  if (!code) return;
+  const resetSeconds = Math.max(1, Math.ceil(ms / 1000));
+  throw new AppError("limited", code, MESSAGES[code](user), {
+    retryAfterSeconds: resetSeconds,
+    headers: limitHeaders({ allowed: false, reason: "limited", limit, remaining: 0, resetSeconds }),
+  });
+}
+
+/** Gives back what takeLinkPlace took, when the link was not stored after all. */
+export async function giveBackLinkPlace(user: PublicUser, ip: string, linkId: string, downloads = 1) {
+  await redis
+    .eval(GIVE_BACK, 5, ...keysFor(user, ip), linkId, user.tier === "guest" ? "1" : "0", downloads)
+    .catch((err: unknown) => logger.warn({ err }, "could not give back a link's place under the limits"));
+}
+
+/** A link stopped counting as active (revoked, or replaced by its refresh). */
+export async function releaseLinkPlace(userId: string, linkId: string, replacement?: { id: string; expiresAt: Date }) {
+  const key = activeKey(userId);
+  const multi = redis.multi().zrem(key, linkId);
+  if (replacement) multi.zadd(key, replacement.expiresAt.getTime(), replacement.id).pexpireat(key, replacement.expiresAt.getTime());
+  await multi.exec().catch((err: unknown) => logger.warn({ err }, "could not update a user's active links"));
 }
 
 /** Today's downloads for the account page: used and left, by tier. */
 export async function dailyQuota(user: PublicUser) {
   const limit = dailyLimit(user.tier);
-  const res = await limiters.daily[user.tier].get(dayKey(user.id)).catch((err: unknown) => {
+  const counted = await redis.get(dayKey(user)).catch((err: unknown) => {
     logger.warn({ err }, "could not read a daily quota");
     return null;
   });
-  const used = Math.min(limit, res?.consumedPoints ?? 0);
+  const used = Math.min(limit, Number(counted ?? 0));
   return { limit, used, left: limit - used };
 }

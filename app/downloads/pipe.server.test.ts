@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ytDlpCommand } from "~/analysis/index.server";
 import { config } from "~/config.server";
 import type { FormatSource, MediaFormat } from "~/lib/formats";
 import { pipeCommand } from "./pipe.server";
@@ -90,7 +91,7 @@ describe("pipeCommand", () => {
   it("leaves anything else to yt-dlp on the page itself, writing to stdout with no config or playlist", () => {
     const dash = format({ id: "137", selector: "137", protocol: "http_dash_segments" });
     const { command, args } = pipeCommand(dash, [dash], {}, page, PROXY);
-    expect(command).toBe(config.YTDLP_PATH);
+    expect(command).toBe(ytDlpCommand());
     expect(args).toEqual(expect.arrayContaining(["--ignore-config", "--no-playlist", "-o", "-"]));
     expect(valuesOf(args, "-f")).toEqual(["137"]);
     expect(valuesOf(args, "--proxy")).toEqual([PROXY]);

@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { config } from "~/config.server";
 import type { FormatSource, MediaFormat } from "~/lib/formats";
+import { ytDlpCommand } from "~/analysis/index.server";
 import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
 import { AppError, logger, spawnTool } from "~/platform/index.server";
 import type { Upstream } from "./direct.server";
@@ -15,21 +16,18 @@ function headerArgs(source: FormatSource) {
 }
 
 // MPEG-TS (HLS) carries ADTS AAC, which MP4 cannot hold as is; the filter is a no-op for other AAC.
-const FRAGMENTED_MP4 = ["-bsf:a", "aac_adtstoasc", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof"];
+export const FRAGMENTED_MP4 = ["-bsf:a", "aac_adtstoasc", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof"];
+
+/** A tool to run; `prefix` goes out before its first bytes (an ID3 tag written here, since ffmpeg cannot seek back in a pipe to finish its own). */
+export type ToolCommand = { command: string; args: string[]; prefix?: Buffer };
 
 /**
- * The command that writes this format to stdout: ffmpeg for HLS, merges and
- * audio; yt-dlp for the rest. Either reaches the network only through the
- * egress proxy (HLS segments included), with network protocols only.
+ * ffmpeg reading network inputs through the egress proxy (network protocols
+ * only) and writing `output` to stdout. `before` goes ahead of every `-i`
+ * (a clip's input seek).
  */
-export function pipeCommand(
-  format: MediaFormat,
-  formats: MediaFormat[],
-  sources: Record<string, FormatSource>,
-  pageUrl: string,
-  proxyUrl: string,
-): { command: string; args: string[] } {
-  const ffmpeg = (inputs: FormatSource[], output: string[]) => ({
+export function ffmpegCommand(inputs: FormatSource[], output: string[], proxyUrl: string, before: string[] = []): ToolCommand {
+  return {
     command: config.FFMPEG_PATH,
     args: [
       "-hide_banner",
@@ -45,13 +43,29 @@ export function pipeCommand(
         "-rw_timeout",
         String(config.STREAM_STALL_SECONDS * 1_000_000),
         ...headerArgs(s),
+        ...before,
         "-i",
         s.url,
       ]),
       ...output,
       "pipe:1",
     ],
-  });
+  };
+}
+
+/**
+ * The command that writes this format to stdout: ffmpeg for HLS, merges and
+ * audio; yt-dlp for the rest. Either reaches the network only through the
+ * egress proxy (HLS segments included), with network protocols only.
+ */
+export function pipeCommand(
+  format: MediaFormat,
+  formats: MediaFormat[],
+  sources: Record<string, FormatSource>,
+  pageUrl: string,
+  proxyUrl: string,
+): ToolCommand {
+  const ffmpeg = (inputs: FormatSource[], output: string[]) => ffmpegCommand(inputs, output, proxyUrl);
   const [videoId, audioId] = format.selector.split("+");
   if (format.derived === "best" && sources[videoId] && sources[audioId]) {
     const container = format.ext === "mp4" ? FRAGMENTED_MP4 : ["-f", "matroska"];
@@ -69,7 +83,7 @@ export function pipeCommand(
     return ffmpeg([sources[format.id]], ["-map", "0:v?", "-map", "0:a?", "-c", "copy", ...FRAGMENTED_MP4]);
   }
   return {
-    command: config.YTDLP_PATH,
+    command: ytDlpCommand(),
     args: [
       "--ignore-config",
       "--no-warnings",
@@ -110,8 +124,16 @@ export async function openPipe(
   pageUrl: string,
   signal: AbortSignal,
 ): Promise<Upstream> {
+  return openTool((proxyUrl) => pipeCommand(format, formats, sources, pageUrl, proxyUrl), { signal, estimate: format.filesize });
+}
+
+/** A tool's stdout as a download, run with the egress proxy's address. */
+export async function openTool(
+  build: (proxyUrl: string) => ToolCommand,
+  { signal, estimate = null }: { signal: AbortSignal; estimate?: number | null },
+): Promise<Upstream> {
   const { proxyUrl, env } = await childEgress();
-  const { command, args } = pipeCommand(format, formats, sources, pageUrl, proxyUrl);
+  const { command, args, prefix } = build(proxyUrl);
   const child = spawnTool(command, args, { env });
   let stderr = "";
   child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
@@ -139,6 +161,7 @@ export async function openPipe(
   }
 
   const body = new PassThrough({ highWaterMark: config.STREAM_BUFFER_SIZE });
+  if (prefix) body.write(prefix);
   body.write(first);
   child.stdout.pipe(body, { end: false });
   void exited.then((code) => {
@@ -149,6 +172,6 @@ export async function openPipe(
   });
   // The client went away or the token was revoked: stop the child as well.
   body.once("close", () => stopChild(child));
-  const headers: Record<string, string> = format.filesize ? { "x-content-length-estimate": String(format.filesize) } : {};
+  const headers: Record<string, string> = estimate ? { "x-content-length-estimate": String(estimate) } : {};
   return { status: 200, headers, body, kill: () => stopChild(child) };
 }

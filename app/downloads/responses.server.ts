@@ -21,6 +21,9 @@ export const CONTENT_TYPES: Record<string, string> = {
   aac: "audio/aac",
   flac: "audio/flac",
   wav: "audio/wav",
+  zip: "application/zip",
+  srt: "application/x-subrip; charset=utf-8",
+  vtt: "text/vtt; charset=utf-8",
 };
 
 /**

@@ -3,17 +3,36 @@ import { config } from "~/config.server";
 import { redis } from "~/platform/index.server";
 
 /**
- * Concurrent-stream slots per user: a Redis sorted set of stream ids scored
- * by when their claim lapses. A running stream renews its claim; one whose
- * process died simply lapses, so a crash never leaks a slot for long.
+ * Concurrent downloads per user: a Redis sorted set of the user's open
+ * connections (stream ids `<instance>|<link id>:<uuid>`), scored by when
+ * their claim lapses. A running stream renews its claim; one whose process
+ * died simply lapses, so a crash never leaks a slot for long. The limit
+ * counts *links* with an open connection, not connections: a download
+ * manager's parallel Range requests, a player's seek or a resume on one link
+ * are one download, up to MAX_CONNECTIONS_PER_LINK connections.
  */
 const SLOT_TTL_MS = config.STREAM_SLOT_TTL_SECONDS * 1000;
 /** Three renewals per lifetime: a claim survives two missed ones (a busy event loop, a Redis blip). */
 export const SLOT_RENEW_MS = SLOT_TTL_MS / 3;
 
+/** The link id inside a stream id (see streamIdFor). */
+const LINK_OF = "([%x%-]+):[%x%-]+$";
+
+/**
+ * KEYS: the user's set. ARGV: now, lapse, max links, stream id, ttl, link id,
+ * max connections per link. 1 claimed; 0 too many links; -1 too many
+ * connections on this link.
+ */
 const CLAIM = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+local links, others, mine = {}, 0, 0
+for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local link = string.match(member, '${LINK_OF}')
+  if link == ARGV[6] then mine = mine + 1
+  elseif link and not links[link] then links[link] = true; others = others + 1 end
+end
+if mine >= tonumber(ARGV[7]) then return -1 end
+if mine == 0 and others >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
@@ -43,10 +62,26 @@ export async function clearOwnStaleSlots(): Promise<number> {
   return cleared;
 }
 
-export async function claimStreamSlot(userId: string, streamId: string): Promise<boolean> {
+/** A connection's stream id: this instance, the link, and a fresh uuid. */
+export const streamIdFor = (linkId: string) => `${instanceSlotPrefix}${linkId}:${crypto.randomUUID()}`;
+
+export type SlotClaim = "claimed" | "too_many_streams" | "too_many_connections";
+
+export async function claimStreamSlot(userId: string, linkId: string, streamId: string): Promise<SlotClaim> {
   const now = Date.now();
-  const claimed = await redis.eval(CLAIM, 1, keyFor(userId), now, now + SLOT_TTL_MS, config.MAX_CONCURRENT_STREAMS, streamId, SLOT_TTL_MS);
-  return claimed === 1;
+  const claimed = await redis.eval(
+    CLAIM,
+    1,
+    keyFor(userId),
+    now,
+    now + SLOT_TTL_MS,
+    config.MAX_CONCURRENT_STREAMS,
+    streamId,
+    SLOT_TTL_MS,
+    linkId,
+    config.MAX_CONNECTIONS_PER_LINK,
+  );
+  return claimed === 1 ? "claimed" : claimed === 0 ? "too_many_streams" : "too_many_connections";
 }
 
 /** Renews the stream's claim and the set's own expiry, so the limit holds for hours-long downloads. */
@@ -62,6 +97,8 @@ export async function releaseStreamSlot(userId: string, streamId: string) {
   await redis.zrem(keyFor(userId), streamId);
 }
 
+/** Downloads (links with an open connection) the user has running. */
 export async function activeStreamCount(userId: string) {
-  return redis.zcount(keyFor(userId), Date.now(), "+inf");
+  const members = await redis.zrangebyscore(keyFor(userId), Date.now(), "+inf");
+  return new Set(members.map((m) => /([\da-f-]+):[\da-f-]+$/.exec(m)?.[1])).size;
 }

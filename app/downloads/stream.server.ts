@@ -1,18 +1,22 @@
 import { getAnalysisRecord, type AnalysisRequest } from "~/analysis/index.server";
 import { config } from "~/config.server";
 import { downloadFileName } from "~/lib/file-name";
-import type { MediaFormat } from "~/lib/formats";
+import { subtitleSourceKey, type MediaFormat } from "~/lib/formats";
+import { SUBTITLES_FORMAT } from "~/lib/media-options";
 import type { EmitToUser, StreamOutcome } from "~/lib/socket-events";
 import { AppError, logger, UnavailableError } from "~/platform/index.server";
 import { responseFromNodeStream } from "~/web/index.server";
 import { clearOwnStaleEntries, trackActiveStream, untrackActiveStream, type ActiveStreamEntry } from "./active-streams.server";
 import { countStream } from "./counters.server";
 import { openDirect, type Upstream } from "./direct.server";
+import { openMedia, openSubtitles } from "./media.server";
+import { isConvertedAudio } from "./media-plan.server";
 import { openPipe } from "./pipe.server";
 import { handOffHeaders, offloadRequested, recordHandOff } from "./offload.server";
+import { openPlaylistZip } from "./playlist-zip.server";
 import { countedBody } from "./progress.server";
 import { CONTENT_TYPES, dispositionFor } from "./responses.server";
-import { claimStreamSlot, clearOwnStaleSlots, instanceSlotPrefix, releaseStreamSlot, renewStreamSlot, SLOT_RENEW_MS } from "./slots.server";
+import { claimStreamSlot, clearOwnStaleSlots, instanceSlotPrefix, releaseStreamSlot, renewStreamSlot, SLOT_RENEW_MS, streamIdFor } from "./slots.server";
 import type { StreamToken } from "./tables";
 import { recordStreamEnd, verifyStreamToken } from "./tokens.server";
 
@@ -49,7 +53,8 @@ export async function drainStreams(graceMs: number) {
 
 type Transfer = {
   row: StreamToken;
-  format: MediaFormat;
+  /** Null for what is not one of the analysis's formats: a playlist ZIP, a subtitle file. */
+  format: MediaFormat | null;
   analysis: AnalysisRequest;
   streamId: string;
   request: Request;
@@ -57,8 +62,9 @@ type Transfer = {
 };
 
 /**
- * GET /api/streaming/stream/:token. Sends nothing but an error until the
- * token checks out and a concurrent-stream slot is claimed; then proxies the
+ * GET /api/streaming/stream/:token[/:name]. Sends nothing but an error until
+ * the token checks out and a concurrent-stream slot is claimed (parallel
+ * connections on one link share the link's slot); then proxies the
  * upstream file (direct, with Range) or pipes the converter's output. Once
  * claimed, the slot is released on every path that does not hand it to a
  * running body (which releases it when it closes).
@@ -77,15 +83,21 @@ export async function openStream({
   if (draining) throw new UnavailableError("service_unavailable", "This server is restarting. Please try again in a few seconds.");
   const row = await verifyStreamToken(token, { ip: clientIp, userAgent: request.headers.get("User-Agent") });
   const analysis = await getAnalysisRecord(row.analysisId);
-  const format = analysis?.result?.formats.find((f) => f.id === row.formatId);
-  if (!analysis || !format) throw new AppError("gone", "format_gone", "The analysis behind this link no longer exists.");
+  const format = analysis?.result?.formats.find((f) => f.id === row.formatId) ?? null;
+  const knownWithoutFormat = !!row.options?.entries || row.formatId === SUBTITLES_FORMAT;
+  if (!analysis || (!format && !knownWithoutFormat)) throw new AppError("gone", "format_gone", "The analysis behind this link no longer exists.");
 
-  const streamId = `${instanceSlotPrefix}${row.id}:${crypto.randomUUID()}`;
-  const claimed = await claimStreamSlot(row.userId, streamId).catch((err: unknown) => {
+  const streamId = streamIdFor(row.id);
+  const claim = await claimStreamSlot(row.userId, row.id, streamId).catch((err: unknown) => {
     throw new UnavailableError("service_unavailable", "Download limits cannot be checked right now. Please try again shortly.", { cause: err });
   });
-  if (!claimed) {
+  if (claim === "too_many_streams") {
     throw new AppError("limited", "too_many_streams", `At most ${config.MAX_CONCURRENT_STREAMS} downloads can run at once. Wait for one to finish.`, {
+      retryAfterSeconds: 5,
+    });
+  }
+  if (claim === "too_many_connections") {
+    throw new AppError("limited", "too_many_connections", `A download link can have at most ${config.MAX_CONNECTIONS_PER_LINK} connections open at once.`, {
       retryAfterSeconds: 5,
     });
   }
@@ -108,14 +120,14 @@ export async function openStream({
 async function startTransfer({ row, format, analysis, streamId, request, emit }: Transfer): Promise<Response> {
   // Headers first: nothing is opened upstream for a response that cannot be described.
   const headers = new Headers({
-    "Content-Type": CONTENT_TYPES[format.ext] ?? "application/octet-stream",
-    "Content-Disposition": dispositionFor(downloadFileName(row.title, format.ext), request.headers.get("User-Agent")),
+    "Content-Type": CONTENT_TYPES[row.ext] ?? "application/octet-stream",
+    "Content-Disposition": dispositionFor(downloadFileName(row.title, row.ext), request.headers.get("User-Agent")),
     "Cache-Control": "no-store",
   });
   if (row.delivery === "direct") headers.set("Accept-Ranges", "bytes");
 
   // Offload (STREAM_OFFLOAD=nginx): checked here, the bytes moved by the front. See offload.server.ts.
-  const source = analysis.sources?.[format.id];
+  const source = format && analysis.sources?.[format.id];
   if (row.delivery === "direct" && source && offloadRequested(request)) {
     const handOff = await handOffHeaders(row, source, request);
     if (handOff) {
@@ -125,7 +137,7 @@ async function startTransfer({ row, format, analysis, streamId, request, emit }:
     }
   }
 
-  const upstream = await openUpstream({ row, format, analysis, request });
+  const upstream = await openUpstream({ row, format, analysis, request, emit });
   for (const [name, value] of Object.entries(upstream.headers)) headers.set(name, value);
   const body = trackTransfer({ row, format, streamId, emit, upstream });
   return responseFromNodeStream(body, { status: upstream.status, headers });
@@ -137,12 +149,30 @@ async function startTransfer({ row, format, analysis, streamId, request, emit }:
  * the source. (request.signal is not watched past this point: undici aborts a
  * Request's signal when the Request is garbage-collected.)
  */
-async function openUpstream({ row, format, analysis, request }: Pick<Transfer, "row" | "format" | "analysis" | "request">): Promise<Upstream> {
+async function openUpstream({ row, format, analysis, request, emit }: Pick<Transfer, "row" | "format" | "analysis" | "request" | "emit">): Promise<Upstream> {
   const sources = analysis.sources ?? {};
+  const options = row.options ?? {};
   const controller = new AbortController();
   const onClientAbort = () => controller.abort();
   request.signal.addEventListener("abort", onClientAbort, { once: true });
+  // A client that left before this point (a download manager dropping a spare connection) is gone already.
+  if (request.signal.aborted) onClientAbort();
   try {
+    if (options.entries) {
+      const chosen = new Set(options.entries);
+      const entries = (analysis.result?.entries ?? []).filter((e) => chosen.has(e.index));
+      return openPlaylistZip({ entries, formatId: row.formatId, onEntry: (report) => emit(row.userId, "stream:entry", { tokenId: row.id, ...report }) });
+    }
+    if (options.subtitles) {
+      const source = sources[subtitleSourceKey(options.subtitles.lang)];
+      if (!source) throw new AppError("gone", "format_gone", "The subtitles behind this link are no longer known.");
+      return await openSubtitles(source, options.subtitles.format, controller.signal);
+    }
+    if (!format) throw new AppError("gone", "format_gone", "The analysis behind this link no longer exists.");
+    if (options.clip || options.embedSubtitles || isConvertedAudio(format)) {
+      const meta = { title: row.title, artist: analysis.result?.uploader ?? null, thumbnail: analysis.result?.thumbnail ?? null };
+      return await openMedia({ format, sources, meta, options }, controller.signal);
+    }
     if (row.delivery === "direct" && sources[format.id]) return await openDirect(row, sources[format.id], request, controller.signal);
     return await openPipe(format, analysis.result?.formats ?? [], sources, analysis.url, controller.signal);
   } catch (err) {
@@ -155,7 +185,7 @@ async function openUpstream({ row, format, analysis, request }: Pick<Transfer, "
 
 /** The running body: progress to the owner, the slot renewed, revocable, and its end recorded once. */
 function trackTransfer({ row, format, streamId, emit, upstream }: Pick<Transfer, "row" | "format" | "streamId" | "emit"> & { upstream: Upstream }) {
-  const total = upstream.headers["content-length"] ? Number(upstream.headers["content-length"]) : format.filesize;
+  const total = upstream.headers["content-length"] ? Number(upstream.headers["content-length"]) : (format?.filesize ?? null);
   const entry: ActiveStreamEntry = {
     streamId,
     tokenId: row.id,

@@ -1,4 +1,5 @@
-import { bigint, boolean, index, integer, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgEnum, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import type { MediaOptions } from "../lib/media-options";
 import { users } from "../accounts/tables";
 import { analysisRequests } from "../analysis/tables";
 
@@ -25,6 +26,8 @@ export const streamTokens = pgTable(
     title: text("title").notNull(),
     ext: text("ext").notNull(),
     delivery: deliveryEnum("delivery").notNull(),
+    /** What the link asks for beyond the format: playlist entries, a clip, subtitles (issue 15). */
+    options: jsonb("options").$type<MediaOptions>(),
     clientIp: text("client_ip"),
     userAgent: text("user_agent"),
     bindIp: boolean("bind_ip").notNull().default(false),

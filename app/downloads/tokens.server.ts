@@ -1,60 +1,60 @@
 import { createHash, randomUUID } from "node:crypto";
 import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
-import { z } from "zod";
+import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
 import type { PublicUser } from "~/accounts/index.server";
 import { getAnalysis } from "~/analysis/index.server";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
-import { AppError, consume, logger, redis } from "~/platform/index.server";
-import { countToken } from "./counters.server";
-import { dailyLimit, quotaMessage, dayKey, limiters, refusal } from "./limits.server";
+import { downloadFileName } from "~/lib/file-name";
+import type { MediaFormat } from "~/lib/formats";
+import type { MediaOptions } from "~/lib/media-options";
+import { AppError, logger, redis } from "~/platform/index.server";
+import { giveBackLinkPlace, releaseLinkPlace, takeLinkPlace } from "./limits.server";
+import { planMedia } from "./media-plan.server";
 import { streamTokens, type StreamToken } from "./tables";
 
 export const STREAM_ABORT_CHANNEL = "stream:abort";
 
-const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
-export const hashToken = sha256;
+const hashToken = (value: string) => createHash("sha256").update(value).digest("hex");
 
-/** Signing keys: the first secret signs; every listed one verifies (rotation). `kid` picks the key. */
-const keys = config.STREAM_TOKEN_SECRET.map((secret) => ({ kid: sha256(secret).slice(0, 12), key: new TextEncoder().encode(secret) }));
+/**
+ * Signing keys: the first secret signs; every listed one verifies (rotation).
+ * `kid` picks the key: four characters of the secret's digest, short because
+ * the token travels in every stream URL.
+ */
+const keys = config.STREAM_TOKEN_SECRET.map((secret) => ({
+  kid: createHash("sha256").update(secret).digest("base64url").slice(0, 4),
+  // Imported once: jose would import a raw secret again on every sign and verify.
+  key: crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
+}));
 
-const ClaimsSchema = z.object({
-  sub: z.string().uuid(),
-  jti: z.string().uuid(),
-  fmt: z.string().min(1).max(200),
-  aid: z.string().uuid(),
-  exp: z.number().int(),
-  ip: z.string().optional(),
-  uah: z.string().optional(),
-});
-export type StreamClaims = z.infer<typeof ClaimsSchema>;
-
-const uaHash = (userAgent: string | null) => sha256(userAgent ?? "").slice(0, 32);
-
-async function signToken(row: {
-  id: string;
-  userId: string;
-  formatId: string;
-  analysisId: string;
-  expiresAt: Date;
-  clientIp: string | null;
-  userAgent: string | null;
-}) {
-  const { kid, key } = keys[0];
-  const extra: Record<string, string> = {};
-  if (config.STREAM_TOKEN_BIND_IP && row.clientIp) extra.ip = row.clientIp;
-  if (config.STREAM_TOKEN_BIND_UA) extra.uah = uaHash(row.userAgent);
-  return new SignJWT({ fmt: row.formatId, aid: row.analysisId, ...extra })
-    .setProtectedHeader({ alg: "HS256", kid, typ: "JWT" })
-    .setSubject(row.userId)
-    .setJti(row.id)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(row.expiresAt.getTime() / 1000))
-    .sign(key);
+/**
+ * Compact tokens (ADR: compact stream links): the JWT carries only the link's
+ * id (its UUID's 16 bytes in base64url) under an HS256 signature, about 126
+ * characters. Owner, format, expiry, revocation and the IP / User-Agent
+ * binding are read from the stream_tokens row, which every download reads
+ * anyway to see whether the link was revoked.
+ */
+const jtiOf = (id: string) => Buffer.from(id.replaceAll("-", ""), "hex").toString("base64url");
+const JTI = /^[\w-]{22}$/;
+function idOf(jti: unknown) {
+  if (typeof jti !== "string" || !JTI.test(jti)) return null;
+  const hex = Buffer.from(jti, "base64url").toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-const invalid = () => new AppError("unauthenticated", "invalid_token", "This download link is not valid.");
+async function signToken(id: string) {
+  const { kid, key } = keys[0];
+  return new SignJWT({})
+    .setProtectedHeader({ alg: "HS256", kid })
+    .setJti(jtiOf(id))
+    .sign(await key);
+}
+
+const invalid = (cause?: unknown) => new AppError("unauthenticated", "invalid_token", "This download link is not valid.", { cause });
+
+/** Compact tokens are ~126 characters; anything much longer is not one of ours. */
+const MAX_TOKEN_LENGTH = 512;
 
 /**
  * Checks a token in the order the stream route needs: signature and shape
@@ -62,129 +62,100 @@ const invalid = () => new AppError("unauthenticated", "invalid_token", "This dow
  * optional IP / user-agent binding (403). Returns the stored row.
  */
 export async function verifyStreamToken(token: string, client: { ip: string; userAgent: string | null }): Promise<StreamToken> {
-  if (token.length > 4096) throw invalid();
-  let payload: JWTPayload;
-  let expired = false;
+  if (token.length > MAX_TOKEN_LENGTH) throw invalid();
+  let id: string | null;
   try {
-    const { kid } = decodeProtectedHeader(token);
-    const key = keys.find((k) => k.kid === kid);
+    const key = keys.find((k) => k.kid === decodeProtectedHeader(token).kid);
     if (!key) throw invalid();
-    payload = (await jwtVerify(token, key.key, { algorithms: ["HS256"] })).payload;
+    id = idOf((await jwtVerify(token, await key.key, { algorithms: ["HS256"] })).payload.jti);
   } catch (err) {
-    if (err instanceof joseErrors.JWTExpired) {
-      // The signature was good; report expiry only after the revocation check.
-      payload = err.payload;
-      expired = true;
-    } else throw invalid();
+    throw err instanceof AppError ? err : invalid(err);
   }
-  const claims = ClaimsSchema.safeParse(payload);
-  if (!claims.success) throw invalid();
+  if (!id) throw invalid();
 
   const [row] = await db
     .select()
     .from(streamTokens)
     .where(eq(streamTokens.tokenHash, hashToken(token)))
     .limit(1);
-  if (!row || row.id !== claims.data.jti || row.userId !== claims.data.sub) throw invalid();
+  if (!row || row.id !== id) throw invalid();
   if (row.revokedAt) throw new AppError("gone", "token_revoked", "This download link was revoked.");
-  if (expired || row.expiresAt.getTime() <= Date.now()) throw new AppError("gone", "token_expired", "This download link has expired. Create a new one.");
-  if (claims.data.ip && claims.data.ip !== client.ip)
+  if (row.expiresAt.getTime() <= Date.now()) throw new AppError("gone", "token_expired", "This download link has expired. Create a new one.");
+  if (row.bindIp && row.clientIp !== client.ip)
     throw new AppError("forbidden", "token_bound_elsewhere", "This download link belongs to another network address.");
-  if (claims.data.uah && claims.data.uah !== uaHash(client.userAgent))
+  if (row.bindUa && (row.userAgent ?? "") !== storedUserAgent(client.userAgent))
     throw new AppError("forbidden", "token_bound_elsewhere", "This download link belongs to another browser.");
   return row;
 }
 
-type TokenRequest = { user: PublicUser; requestId: string; formatId: string; ip: string; userAgent: string | null };
+/** The User-Agent as stored with a link (and compared for STREAM_TOKEN_BIND_UA). */
+const storedUserAgent = (userAgent: string | null) => userAgent?.slice(0, 512) ?? "";
 
-export type CreatedToken = { token: string; tokenId: string; streamUrl: string; expiresAt: string };
+type TokenRequest = { user: PublicUser; requestId: string; formatId: string; options?: MediaOptions; ip: string; userAgent: string | null };
 
-function tokenResponse(token: string, row: { id: string; expiresAt: Date }): CreatedToken {
-  return { token, tokenId: row.id, streamUrl: `/api/streaming/stream/${token}`, expiresAt: row.expiresAt.toISOString() };
+export type CreatedToken = { token: string; tokenId: string; streamUrl: string; fileName: string; expiresAt: string };
+
+/** The link handed out: `/api/streaming/stream/<token>/<file name>`, so tools that name files from the URL get it right. */
+function tokenResponse(token: string, row: { id: string; title: string; ext: string; expiresAt: Date }): CreatedToken {
+  const fileName = downloadFileName(row.title, row.ext);
+  return {
+    token,
+    tokenId: row.id,
+    streamUrl: `/api/streaming/stream/${token}/${encodeURIComponent(fileName)}`,
+    fileName,
+    expiresAt: row.expiresAt.toISOString(),
+  };
 }
+
+const expiryFromNow = () => new Date(Date.now() + config.STREAM_TOKEN_EXPIRES_MINUTES * 60_000);
 
 /**
- * A download link for one format of a finished analysis. Limits, in order:
- * active tokens (counted in Postgres under a lock on the user's row, so two
- * requests at once cannot both take the last place), tokens per hour, and the
- * tier's daily quota (both in Redis; a later refusal gives back the earlier
- * point, so every count is exact).
+ * A download link for one format of a finished analysis: the analysis read,
+ * every limit checked and taken in one Redis round trip (limits.server.ts),
+ * the token signed and hashed once, one insert. An insert that fails gives
+ * the limits their place back.
  */
-export async function createStreamToken(request: TokenRequest): Promise<CreatedToken> {
-  try {
-    const created = await issueStreamToken(request);
-    void countToken({ created: true });
-    return created;
-  } catch (err) {
-    // Limits and an unavailable limiter are what monitoring counts as refusals.
-    if (err instanceof AppError && (err.kind === "limited" || err.kind === "unavailable")) void countToken({ refusedWith: err.code });
-    throw err;
-  }
-}
-
-async function issueStreamToken({ user, requestId, formatId, ip, userAgent }: TokenRequest): Promise<CreatedToken> {
+export async function createStreamToken({
+  user,
+  requestId,
+  formatId,
+  options,
+  ip,
+  userAgent,
+}: TokenRequest): Promise<{ created: CreatedToken; format: MediaFormat | null }> {
   const analysis = await getAnalysis({ requestId, userId: user.id });
   if (!analysis) throw new AppError("not_found", "not_found", "No analysis with this id.");
   if (analysis.status !== "completed" || !analysis.result) throw new AppError("conflict", "analysis_not_ready", "This analysis has not finished yet.");
-  const format = analysis.result.formats.find((f) => f.id === formatId);
-  if (!format) throw new AppError("not_found", "format_not_found", "This analysis has no such format.");
+  // What the link sends: a format, or a playlist ZIP, a clip, subtitles (each checked, or a 400).
+  const plan = planMedia(analysis.result, analysis.sources ?? {}, formatId, options);
+  const format = analysis.result.formats.find((f) => f.id === formatId) ?? null;
 
-  return db.transaction(async (tx) => {
-    // One creation at a time per user: the count below and the insert are one atomic step.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${user.id}, 0))`);
-    // Counting stops at the limit: the check costs the same however many links a user has.
-    const live = tx
-      .select({ one: sql`1` })
-      .from(streamTokens)
-      .where(and(eq(streamTokens.userId, user.id), isNull(streamTokens.revokedAt), gt(streamTokens.expiresAt, new Date())))
-      .limit(config.MAX_TOKENS_PER_USER)
-      .as("live");
-    const [{ active }] = await tx.select({ active: sql<number>`count(*)::int` }).from(live);
-    if (active >= config.MAX_TOKENS_PER_USER) {
-      throw new AppError(
-        "limited",
-        "too_many_active_tokens",
-        `You already have ${config.MAX_TOKENS_PER_USER} active download links. Revoke one or wait for it to expire.`,
-        {
-          retryAfterSeconds: 60,
-          headers: { "RateLimit-Limit": String(config.MAX_TOKENS_PER_USER), "RateLimit-Remaining": "0" },
-        },
-      );
-    }
-    const hourly = await consume(limiters.hourly, user.id);
-    if (!hourly.allowed) throw refusal(hourly, "hourly_limit", `You can create ${config.MAX_TOKENS_PER_HOUR} download links per hour.`);
-    const daily = await consume(limiters.daily[user.tier], dayKey(user.id));
-    const guestAddress = daily.allowed && user.tier === "guest" ? await consume(limiters.guestAddress, dayKey(ip)) : null;
-    const refused = !daily.allowed ? daily : guestAddress && !guestAddress.allowed ? guestAddress : null;
-    if (refused || dailyLimit(user.tier) === 0) {
-      await limiters.hourly.reward(user.id, 1).catch((err: unknown) => logger.warn({ err }, "could not give back an hourly link point"));
-      if (daily.allowed) await limiters.daily[user.tier].reward(dayKey(user.id), 1).catch((err: unknown) => logger.warn({ err }, "could not give back a daily point"));
-      throw refusal(
-        refused ?? { allowed: false, reason: "limited", limit: 0, remaining: 0, resetSeconds: 86_400 },
-        user.tier === "guest" ? "guest_quota_exceeded" : "daily_quota_exceeded",
-        quotaMessage(user.tier),
-      );
-    }
-
-    const row = {
-      id: randomUUID(),
-      userId: user.id,
-      analysisId: analysis.id,
-      sourceUrl: analysis.url,
-      formatId: format.id,
-      title: analysis.result!.title,
-      ext: format.ext,
-      delivery: format.delivery,
-      clientIp: ip,
-      userAgent: userAgent?.slice(0, 512) ?? null,
-      bindIp: config.STREAM_TOKEN_BIND_IP,
-      bindUa: config.STREAM_TOKEN_BIND_UA,
-      expiresAt: new Date(Date.now() + config.STREAM_TOKEN_EXPIRES_MINUTES * 60_000),
-    };
-    const token = await signToken(row);
-    await tx.insert(streamTokens).values({ ...row, tokenHash: hashToken(token) });
-    return tokenResponse(token, row);
-  });
+  const row = {
+    id: randomUUID(),
+    userId: user.id,
+    analysisId: analysis.id,
+    sourceUrl: analysis.url,
+    formatId: plan.formatId,
+    title: plan.title,
+    ext: plan.ext,
+    delivery: plan.delivery,
+    options: plan.options,
+    clientIp: ip,
+    userAgent: userAgent === null ? null : storedUserAgent(userAgent),
+    bindIp: config.STREAM_TOKEN_BIND_IP,
+    bindUa: config.STREAM_TOKEN_BIND_UA,
+    expiresAt: expiryFromNow(),
+  };
+  // A playlist ZIP counts each entry as a download.
+  await takeLinkPlace(user, ip, row, plan.downloads);
+  try {
+    const token = await signToken(row.id);
+    await db.insert(streamTokens).values({ ...row, tokenHash: hashToken(token) });
+    return { created: tokenResponse(token, row), format };
+  } catch (err) {
+    await giveBackLinkPlace(user, ip, row.id, plan.downloads);
+    throw err;
+  }
 }
 
 /** The caller's own token, found from its plaintext (API) — any other is "not found". */
@@ -213,6 +184,7 @@ async function ownedTokenById(tokenId: string, userId: string) {
 
 async function revoke(row: StreamToken) {
   if (!row.revokedAt) await db.update(streamTokens).set({ revokedAt: new Date() }).where(eq(streamTokens.id, row.id));
+  await releaseLinkPlace(row.userId, row.id);
   // The revocation is recorded either way: without Redis, streams already running on this token
   // only stop at their end, and every new request is refused.
   await redis
@@ -241,8 +213,8 @@ export async function refreshStreamToken({ tokenId, userId }: { tokenId: string;
   if (old.refreshCount >= config.MAX_TOKEN_REFRESHES) {
     throw new AppError("limited", "refresh_limit", `A download link can be refreshed ${config.MAX_TOKEN_REFRESHES} times.`);
   }
-  const row = { ...old, id: randomUUID(), refreshCount: old.refreshCount + 1, expiresAt: new Date(Date.now() + config.STREAM_TOKEN_EXPIRES_MINUTES * 60_000) };
-  const token = await signToken(row);
+  const row = { ...old, id: randomUUID(), refreshCount: old.refreshCount + 1, expiresAt: expiryFromNow() };
+  const token = await signToken(row.id);
   await db.transaction(async (tx) => {
     // Only one refresh of a link can win: the others find it already revoked.
     const [revoked] = await tx
@@ -261,6 +233,7 @@ export async function refreshStreamToken({ tokenId, userId }: { tokenId: string;
       bytesServed: 0,
     });
   });
+  await releaseLinkPlace(old.userId, old.id, row);
   return tokenResponse(token, row);
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MediaOptionsSchema } from "./media-options";
 
 /**
  * The JSON API's shapes, defined once: routes validate requests with them,
@@ -8,7 +9,8 @@ import { z } from "zod";
 
 export { AnalyzeFormSchema as AnalyzeRequestSchema } from "./media-url";
 
-export const TokenRequestSchema = z.object({
+/** A format of an analysis; for a playlist, `entries` and best/audio/mp3; for a video, a clip or subtitles too (issue 15). */
+export const TokenRequestSchema = MediaOptionsSchema.extend({
   requestId: z.string().uuid("requestId must be an analysis id."),
   formatId: z.string().min(1).max(200),
 });
@@ -57,10 +59,11 @@ const MediaFormatSchema = z.object({
   badge: z.string(),
   label: z.string(),
   // A union, not .nullable(): the OpenAPI 3.1 generator would drop null from the enum.
-  derived: z.union([z.enum(["best", "audio"]), z.null()]),
+  derived: z.union([z.enum(["best", "audio", "mp3", "m4a", "opus"]), z.null()]),
 });
 
 const AnalysisResultSchema = z.object({
+  kind: z.enum(["video", "playlist"]),
   id: z.string(),
   title: z.string(),
   uploader: z.string().nullable(),
@@ -69,6 +72,9 @@ const AnalysisResultSchema = z.object({
   webpageUrl: z.string(),
   extractor: z.string(),
   formats: z.array(MediaFormatSchema),
+  subtitles: z.array(z.object({ lang: z.string(), label: z.string(), ext: z.string() })).optional(),
+  /** A playlist's entries, numbered from 1; each is resolved when a ZIP reaches it. */
+  entries: z.array(z.object({ index: z.number().int(), title: z.string(), url: z.string(), durationSeconds: z.number().optional() })).optional(),
   /** The format the page offers as the one-click download. */
   recommendedFormatId: z.string().nullable().optional(),
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asciiFallback, cutGraphemes, downloadFileName } from "./file-name";
+import { asciiFallback, cutGraphemes, downloadFileName, uniqueFileName } from "./file-name";
 
 const graphemes = (s: string) => [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(s)].map((g) => g.segment);
 const isWellFormed = (s: string) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
@@ -34,5 +34,16 @@ describe("downloadFileName", () => {
 
   it("asciiFallback spells Vietnamese without marks and replaces what ASCII lacks", () => {
     expect(asciiFallback("Tải video – Đà Nẵng 😀.mp4")).toBe("Tai video - Da Nang __.mp4");
+  });
+});
+
+describe("uniqueFileName", () => {
+  it("keeps the first name, numbers the repeats, and treats names that differ only in case as the same", () => {
+    const taken = new Set<string>();
+    expect(uniqueFileName(taken, "Tập 1: Mở đầu", "mp4")).toBe("Tập 1 Mở đầu.mp4");
+    expect(uniqueFileName(taken, "Tập 1: Mở đầu", "mp4")).toBe("Tập 1 Mở đầu (2).mp4");
+    expect(uniqueFileName(taken, "TẬP 1: MỞ ĐẦU", "mp4")).toBe("TẬP 1 MỞ ĐẦU (3).mp4");
+    expect(uniqueFileName(taken, "Tập 1: Mở đầu", "webm")).toBe("Tập 1 Mở đầu.webm");
+    expect(uniqueFileName(taken, "../../etc/passwd", "mp4")).toBe(".. .. etc passwd.mp4");
   });
 });

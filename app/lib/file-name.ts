@@ -29,6 +29,18 @@ export function downloadFileName(title: string, ext: string) {
   return `${base || "video"}.${ext}`;
 }
 
+/**
+ * A name not yet in `taken` (compared without case, as Windows and macOS do):
+ * "Tập một.mp4", then "Tập một (2).mp4"… The name is added to `taken`.
+ */
+export function uniqueFileName(taken: Set<string>, title: string, ext: string) {
+  const first = downloadFileName(title, ext);
+  let name = first;
+  for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${first.slice(0, -(ext.length + 1))} (${n}).${ext}`;
+  taken.add(name.toLowerCase());
+  return name;
+}
+
 /** For clients that ignore `filename*`: "Tải video – thử.mp4" → "Tai video - thu.mp4", not "T?i video ? th?.mp4". */
 export function asciiFallback(name: string) {
   return name

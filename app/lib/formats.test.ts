@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { badgeFor, codecName, formatBytes, formatDuration, normaliseInfo, recommendedFormat, type YtDlpInfo } from "./formats";
+import { badgeFor, codecName, formatBytes, formatDuration, normaliseInfo, normalisePlaylist, recommendedFormat, type YtDlpInfo } from "./formats";
 
 const captured = (name: string) =>
   JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../../tests/fixtures/ytdlp", `${name}.json`), "utf8")) as YtDlpInfo;
@@ -124,6 +124,53 @@ describe("helpers", () => {
     expect(formatDuration(212)).toBe("3:32");
     expect(formatDuration(3725)).toBe("1:02:05");
     expect(formatDuration(null)).toBeNull();
+  });
+});
+
+describe("normalisePlaylist", () => {
+  it("numbers the entries from 1, drops yt-dlp's smuggled data and non-web URLs, and stops at the cap", () => {
+    const result = normalisePlaylist(
+      {
+        _type: "playlist",
+        title: "Danh sách",
+        entries: [
+          { url: "https://media.example/a.mp4#__youtubedl_smuggle=%7B%22force_videoid%22%3A+%221%22%7D", title: "Một", duration: 3 },
+          { url: "file:///etc/passwd", title: "Không" },
+          { url: "https://media.example/b.webm", title: null },
+          { url: "https://media.example/c.webm", title: "Ba" },
+        ],
+      },
+      2,
+    );
+    expect(result.kind).toBe("playlist");
+    expect(result.entries).toEqual([
+      { index: 1, title: "Một", url: "https://media.example/a.mp4", durationSeconds: 3 },
+      { index: 2, title: "2", url: "https://media.example/b.webm" },
+    ]);
+  });
+});
+
+describe("subtitles and converted audio", () => {
+  it("lists a page's subtitle tracks (WebVTT preferred) and offers mp3, m4a and opus", () => {
+    const { result, sources } = normaliseInfo({
+      id: "v",
+      title: "t",
+      subtitles: {
+        vi: [
+          { url: "https://media.example/vi.srt", ext: "srt" },
+          { url: "https://media.example/vi.vtt", ext: "vtt" },
+        ],
+        live_chat: [{ url: "https://media.example/chat.json", ext: "json" }],
+      },
+      formats: [{ format_id: "0", url: "https://media.example/v.mp4", ext: "mp4", vcodec: "avc1", acodec: "mp4a.40.2" }],
+    });
+    expect(result.subtitles).toEqual([{ lang: "vi", label: "Vietnamese", ext: "vtt" }]);
+    expect(sources["subtitles:vi"].url).toBe("https://media.example/vi.vtt");
+    expect(result.formats.filter((f) => ["mp3", "m4a", "opus"].includes(f.id)).map((f) => [f.id, f.ext, f.badge, f.selector])).toEqual([
+      ["mp3", "mp3", "MP3", "0"],
+      ["m4a", "m4a", "M4A", "0"],
+      ["opus", "opus", "Opus", "0"],
+    ]);
   });
 });
 

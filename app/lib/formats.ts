@@ -41,10 +41,18 @@ export type YtDlpInfo = YtDlpFormat & {
   extractor?: string | null;
   extractor_key?: string | null;
   formats?: YtDlpFormat[] | null;
+  artist?: string | null;
+  /** Subtitle tracks by language, e.g. a page's `<track kind="subtitles" srclang="vi">`. */
+  subtitles?: Record<string, Array<{ url?: string; ext?: string | null; name?: string | null }>> | null;
+  /** A playlist's entries (flat: `--flat-playlist` names them without resolving them). */
+  entries?: Array<{ url?: string | null; title?: string | null; duration?: number | null }> | null;
   _type?: string;
 };
 
-export type QualityBadge = "4K" | "1440p" | "1080p" | "720p" | "480p" | "SD" | "Video" | "Audio";
+export type QualityBadge = "4K" | "1440p" | "1080p" | "720p" | "480p" | "SD" | "Video" | "Audio" | "MP3" | "M4A" | "Opus";
+/** Audio converted by ffmpeg, with the title, artist and thumbnail (cover art) written in. */
+export const CONVERTED_AUDIO = ["mp3", "m4a", "opus"] as const;
+export type ConvertedAudio = (typeof CONVERTED_AUDIO)[number];
 export type FormatKind = "video+audio" | "video" | "audio";
 export type Delivery = "direct" | "pipe";
 
@@ -70,10 +78,14 @@ export type MediaFormat = {
   delivery: Delivery;
   badge: QualityBadge;
   label: string;
-  derived: "best" | "audio" | null;
+  derived: "best" | "audio" | ConvertedAudio | null;
 };
 
+export type SubtitleTrack = { lang: string; label: string; ext: string };
+export type PlaylistEntry = { index: number; title: string; url: string; durationSeconds?: number };
+
 export type AnalysisResult = {
+  kind: "video" | "playlist";
   id: string;
   title: string;
   uploader: string | null;
@@ -82,6 +94,9 @@ export type AnalysisResult = {
   webpageUrl: string;
   extractor: string;
   formats: MediaFormat[];
+  subtitles?: SubtitleTrack[];
+  /** A playlist's entries, 1-based; resolved one by one when downloaded. */
+  entries?: PlaylistEntry[];
   /** The one-click choice: the best video with sound, MP4 preferred (set when the result is read). */
   recommendedFormatId?: string | null;
 };
@@ -251,6 +266,32 @@ export function normaliseFormat(raw: YtDlpFormat, durationSeconds: number | null
   });
 }
 
+const AUDIO_CODECS: Record<ConvertedAudio, string> = { mp3: "mp3", m4a: "mp4a.40.2", opus: "opus" };
+const AUDIO_KBPS: Record<ConvertedAudio, number> = { mp3: 192, m4a: 192, opus: 128 };
+const AUDIO_BADGES: Record<ConvertedAudio, QualityBadge> = { mp3: "MP3", m4a: "M4A", opus: "Opus" };
+
+/** A sound-only choice made by converting `source` on the pipe path. */
+function audioChoice(
+  source: MediaFormat,
+  choice: Pick<MediaFormat, "id" | "selector" | "ext" | "container" | "acodec" | "bitrateKbps" | "badge" | "derived">,
+): MediaFormat {
+  return withLabel({
+    ...source,
+    kind: "audio",
+    width: null,
+    height: null,
+    fps: null,
+    vcodec: null,
+    hasVideo: false,
+    hasAudio: true,
+    filesize: null,
+    filesizeIsEstimate: true,
+    protocol: "convert",
+    delivery: "pipe",
+    ...choice,
+  });
+}
+
 const KIND_ORDER: Record<FormatKind, number> = { "video+audio": 0, video: 1, audio: 2 };
 
 function byQuality(a: MediaFormat, b: MediaFormat) {
@@ -298,30 +339,31 @@ function derivedChoices(formats: MediaFormat[]): MediaFormat[] {
   }
   const audioSource = bestAudio ?? bestMuxed;
   if (audioSource) {
+    const converted = CONVERTED_AUDIO.map((id) =>
+      audioChoice(audioSource, {
+        id,
+        selector: audioSource.id,
+        ext: id,
+        container: CONTAINERS[id],
+        acodec: AUDIO_CODECS[id],
+        bitrateKbps: AUDIO_KBPS[id],
+        badge: AUDIO_BADGES[id],
+        derived: id,
+      }),
+    );
     choices.push(
-      withLabel({
-        ...audioSource,
+      audioChoice(audioSource, {
         id: "audio",
         selector: bestAudio ? bestAudio.id : `${audioSource.id}`,
-        kind: "audio",
         ext: "m4a",
         container: "M4A",
-        width: null,
-        height: null,
-        fps: null,
-        vcodec: null,
-        hasVideo: false,
-        hasAudio: true,
         acodec: "mp4a.40.2",
         // A muxed source's bit rate is mostly picture: say nothing rather than something wrong.
         bitrateKbps: bestAudio ? bestAudio.bitrateKbps : null,
-        filesize: null,
-        filesizeIsEstimate: true,
-        protocol: "convert",
-        delivery: "pipe",
         badge: "Audio",
         derived: "audio",
       }),
+      ...converted,
     );
   }
   return choices;
@@ -347,6 +389,67 @@ function cleanTitle(info: YtDlpInfo) {
   return info.extractor_key === "HTML5MediaEmbed" && /-1$/.test(info.id ?? "") ? title.replace(/ \(1\)$/, "") : title;
 }
 
+/** Where a subtitle track's text comes from, among a result's sources. */
+export const subtitleSourceKey = (lang: string) => `subtitles:${lang}`;
+
+const LANGUAGE_TAG = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/;
+
+/** A language tag's name in `locale` ("vi" → "Vietnamese", or "Tiếng Việt" in vi); null for a tag Intl does not know. */
+export function languageName(lang: string, locale = "en"): string | null {
+  try {
+    return new Intl.DisplayNames([locale], { type: "language" }).of(lang) ?? null;
+  } catch {
+    // Not a tag Intl knows (yt-dlp also lists "live_chat" and the like): no name.
+    return null;
+  }
+}
+
+/** Subtitle tracks with a usable URL, WebVTT preferred (what `<track>` carries), keyed for the sources. */
+function normaliseSubtitles(info: YtDlpInfo, sources: Record<string, FormatSource>): SubtitleTrack[] {
+  const tracks: SubtitleTrack[] = [];
+  for (const [lang, variants] of Object.entries(info.subtitles ?? {})) {
+    if (!LANGUAGE_TAG.test(lang)) continue;
+    const usable = (variants ?? []).filter((v) => v.url && /^(vtt|srt)$/i.test(v.ext ?? ""));
+    const chosen = usable.find((v) => /^vtt$/i.test(v.ext ?? "")) ?? usable[0];
+    if (!chosen?.url) continue;
+    sources[subtitleSourceKey(lang)] = { url: chosen.url, headers: info.http_headers ?? {} };
+    tracks.push({ lang, label: chosen.name || (languageName(lang) ?? lang), ext: (chosen.ext ?? "vtt").toLowerCase() });
+  }
+  return tracks;
+}
+
+/** yt-dlp smuggles data into flat entries' URLs after a `#__youtubedl_smuggle` fragment; the URL is what comes before. */
+const unsmuggled = (url: string) => url.replace(/#__youtubedl_smuggle=.*$/, "");
+
+/** A playlist as `--flat-playlist` lists it: titles and URLs, at most `max` entries, each downloaded later by its URL. */
+export function normalisePlaylist(info: YtDlpInfo, max: number): AnalysisResult {
+  const entries: PlaylistEntry[] = [];
+  for (const entry of info.entries ?? []) {
+    if (entries.length >= max) break;
+    if (!entry.url || !/^https?:\/\//i.test(entry.url)) continue;
+    const index = entries.length + 1;
+    const duration = positive(entry.duration);
+    entries.push({
+      index,
+      title: (entry.title || `${index}`).trim(),
+      url: unsmuggled(entry.url),
+      ...(duration ? { durationSeconds: duration } : {}),
+    });
+  }
+  return {
+    kind: "playlist",
+    id: info.id ?? "playlist",
+    title: (info.title || "Playlist").trim(),
+    uploader: info.uploader ?? info.channel ?? null,
+    durationSeconds: null,
+    thumbnail: info.thumbnail ?? null,
+    webpageUrl: info.webpage_url ?? "",
+    extractor: info.extractor_key ?? info.extractor ?? "generic",
+    formats: [],
+    entries,
+  };
+}
+
 export function normaliseInfo(info: YtDlpInfo): { result: AnalysisResult; sources: Record<string, FormatSource> } {
   const durationSeconds = positive(info.duration);
   const rawFormats = info.formats?.length ? info.formats : info.url ? [info] : [];
@@ -361,8 +464,10 @@ export function normaliseInfo(info: YtDlpInfo): { result: AnalysisResult; source
   formats.sort(byQuality);
   const thumbnail =
     info.thumbnail ?? [...(info.thumbnails ?? [])].sort((a, b) => (b.preference ?? 0) - (a.preference ?? 0) || (b.width ?? 0) - (a.width ?? 0))[0]?.url ?? null;
+  const subtitles = normaliseSubtitles(info, sources);
   return {
     result: {
+      kind: "video",
       id: info.id ?? "video",
       title: cleanTitle(info),
       uploader: info.uploader ?? info.channel ?? null,
@@ -371,6 +476,7 @@ export function normaliseInfo(info: YtDlpInfo): { result: AnalysisResult; source
       webpageUrl: info.webpage_url ?? "",
       extractor: info.extractor_key ?? info.extractor ?? "generic",
       formats: [...derivedChoices(formats), ...formats],
+      subtitles,
     },
     sources,
   };

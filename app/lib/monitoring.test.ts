@@ -18,7 +18,7 @@ function sample(overrides: { bytes?: number; completed?: number; failed?: number
   };
 }
 
-const limits = { memoryWarnBytes: 512 * MB, errorRateWarn: 0.25, queueBacklogWarn: 100 };
+const limits = { memoryWarnBytes: 512 * MB, errorRateWarn: 0.25, queueBacklogWarn: 100, ytDlpMaxAgeDays: 90 };
 
 describe("ratio", () => {
   it("divides, or says there is nothing to divide", () => {
@@ -82,6 +82,15 @@ describe("crossedThresholds", () => {
     expect(alerts.map((a) => a.key)).toEqual(["error_rate", "queue_backlog"]);
     expect(alerts[0].message).toBe("33 % of recent downloads failed (warning above 25 %).");
     expect(alerts[1].message).toBe("101 analyses are waiting for a worker (warning above 100).");
+  });
+
+  it("warns of a yt-dlp release older than the limit, and says nothing when its age is unknown", () => {
+    const old = { ...sample(), ytDlp: { version: "2023.03.04", ageDays: 91 } };
+    const [alert] = crossedThresholds(old, null, limits);
+    expect(alert).toMatchObject({ key: "ytdlp_age", subject: "2023.03.04", value: 91, threshold: 90 });
+    expect(alert.message).toBe("yt-dlp 2023.03.04 is 91 days old (warning above 90): run npm run ytdlp:update.");
+    expect(crossedThresholds({ ...sample(), ytDlp: { version: "2023.03.04", ageDays: 90 } }, null, limits)).toEqual([]);
+    expect(crossedThresholds({ ...sample(), ytDlp: { version: "nightly", ageDays: null } }, null, limits)).toEqual([]);
   });
 
   it("needs a window start to judge the error rate", () => {

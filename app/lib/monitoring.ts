@@ -78,6 +78,8 @@ export type MetricSampleData = {
   streams: { active: number; completed: number; aborted: number; failed: number; bytes: number };
   queue: { waiting: number; active: number; completed: number; failed: number };
   cache: { hits: number; misses: number };
+  /** The yt-dlp the sampling worker would run (absent when it could not be run). */
+  ytDlp?: { version: string; ageDays: number | null };
 };
 
 export type ActiveStream = {
@@ -95,7 +97,14 @@ export type ActiveStream = {
 };
 
 /** `message` is English (logs, webhooks); the dashboard words it from key, subject, value and threshold. */
-export type Alert = { key: "memory" | "error_rate" | "queue_backlog"; message: string; subject: string; value: number; threshold: number; since: string };
+export type Alert = {
+  key: "memory" | "error_rate" | "queue_backlog" | "ytdlp_age";
+  message: string;
+  subject: string;
+  value: number;
+  threshold: number;
+  since: string;
+};
 
 export type AlertEvent = Alert & { status: "firing" | "resolved"; at: string };
 
@@ -103,6 +112,16 @@ export type RecentFailure = { kind: "analysis" | "stream"; at: string; code: str
 
 /** One point of the dashboard's charts. */
 export type ChartPoint = { at: string; throughputBps: number; webRssMb: number; workerRssMb: number; queueWaiting: number; activeStreams: number };
+
+/** The yt-dlp a process runs: where, which release, how old, and whether older than YTDLP_MAX_AGE_DAYS. */
+export type YtDlpInUse = {
+  path: string;
+  version: string;
+  releasedOn: string | null;
+  ageDays: number | null;
+  maxAgeDays: number;
+  stale: boolean;
+};
 
 export type DashboardData = {
   snapshot: MetricsSnapshot;
@@ -113,6 +132,8 @@ export type DashboardData = {
   alerts: Alert[];
   /** The latest alerts fired and resolved, newest first. */
   alertEvents: AlertEvent[];
+  /** Null when yt-dlp cannot be run. */
+  ytDlp: YtDlpInUse | null;
 };
 
 export type DashboardLive = Omit<DashboardData, "series">;
@@ -165,7 +186,7 @@ export function windowErrorRate(from: MetricSampleData["streams"], to: MetricSam
   return finished >= minimum ? failed / finished : null;
 }
 
-export type AlertThresholds = { memoryWarnBytes: number; errorRateWarn: number; queueBacklogWarn: number };
+export type AlertThresholds = { memoryWarnBytes: number; errorRateWarn: number; queueBacklogWarn: number; ytDlpMaxAgeDays: number };
 
 /** The alerts a sample sets off, given the sample at the start of the alert window. */
 export function crossedThresholds(sample: MetricSampleData, windowStart: MetricSampleData | null, limits: AlertThresholds): Array<Omit<Alert, "since">> {
@@ -198,6 +219,16 @@ export function crossedThresholds(sample: MetricSampleData, windowStart: MetricS
       message: `${sample.queue.waiting} analyses are waiting for a worker (warning above ${limits.queueBacklogWarn}).`,
       value: sample.queue.waiting,
       threshold: limits.queueBacklogWarn,
+    });
+  }
+  const ytDlpAge = sample.ytDlp?.ageDays;
+  if (sample.ytDlp && ytDlpAge != null && ytDlpAge > limits.ytDlpMaxAgeDays) {
+    alerts.push({
+      key: "ytdlp_age",
+      subject: sample.ytDlp.version,
+      message: `yt-dlp ${sample.ytDlp.version} is ${ytDlpAge} days old (warning above ${limits.ytDlpMaxAgeDays}): run npm run ytdlp:update.`,
+      value: ytDlpAge,
+      threshold: limits.ytDlpMaxAgeDays,
     });
   }
   return alerts;

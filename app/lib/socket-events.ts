@@ -14,11 +14,14 @@ export type StreamProgress = { tokenId: string; bytes: number; total: number | n
 export type StreamOutcome = "completed" | "aborted" | "failed" | "interrupted";
 /** `handedOff`: the nginx front moves the bytes (STREAM_OFFLOAD), so the server knows neither progress nor bytes. */
 export type StreamEnd = { tokenId: string; status: StreamOutcome; bytes: number; handedOff?: boolean };
+/** A playlist ZIP's entry `position` of `count` (`index` is its number in the playlist). */
+export type StreamEntry = { tokenId: string; index: number; position: number; count: number; status: "started" | "done" | "failed" };
 
 export type ServerToClientEvents = {
   "analysis:update": (update: AnalysisUpdate) => void;
   "stream:progress": (progress: StreamProgress) => void;
   "stream:end": (end: StreamEnd) => void;
+  "stream:entry": (entry: StreamEntry) => void;
   /** Administrators' sockets only. */
   "dashboard:update": (data: DashboardLive) => void;
 };

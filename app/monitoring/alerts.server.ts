@@ -15,6 +15,7 @@ const thresholds = () => ({
   memoryWarnBytes: config.MEMORY_WARN_MB * 1024 * 1024,
   errorRateWarn: config.ERROR_RATE_WARN,
   queueBacklogWarn: config.QUEUE_BACKLOG_WARN,
+  ytDlpMaxAgeDays: config.YTDLP_MAX_AGE_DAYS,
 });
 
 async function notify(event: AlertEvent) {

@@ -7,6 +7,7 @@ import { seriesFromSamples, type DashboardData, type DashboardLive, type RecentF
 import { AppError } from "~/platform/index.server";
 import { statusOf } from "~/web/index.server";
 import { activeAlerts, recentAlertEvents } from "./alerts.server";
+import { ytDlpInUse } from "./health.server";
 import { samplesSince } from "./maintenance.server";
 import { metricsSnapshot, queueReports } from "./reports.server";
 
@@ -28,12 +29,13 @@ async function recentFailures(): Promise<RecentFailure[]> {
 /** What the dashboard's socket pushes every couple of seconds: everything but the chart history. */
 export async function dashboardLive(): Promise<DashboardLive> {
   const queues = await queueReports();
-  const [snapshot, streams, failures, alerts, alertEvents] = await Promise.all([
+  const [snapshot, streams, failures, alerts, alertEvents, ytDlp] = await Promise.all([
     metricsSnapshot(queues),
     listActiveStreams(),
     recentFailures(),
     activeAlerts(),
     recentAlertEvents(),
+    ytDlpInUse(),
   ]);
   const emails = await emailsByIds([...new Set(streams.map((s) => s.userId))]);
   return {
@@ -43,6 +45,7 @@ export async function dashboardLive(): Promise<DashboardLive> {
     recentFailures: failures,
     alerts,
     alertEvents,
+    ytDlp,
   };
 }
 

@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { config } from "~/config.server";
 import { sql } from "~/db/client.server";
-import { analysisQueue } from "~/analysis/index.server";
+import { analysisQueue, ytDlpStatus } from "~/analysis/index.server";
+import type { YtDlpInUse } from "~/lib/monitoring";
 import { logger, redis } from "~/platform/index.server";
 import { eventLoopLagMs } from "./process-stats.server";
 
@@ -54,8 +55,15 @@ export function toolVersion(command: string, args: string[], pick: (stdout: stri
   return version;
 }
 
-export const ytDlpVersion = () => toolVersion(config.YTDLP_PATH, ["--version"], (out) => out.trim());
 export const ffmpegVersion = () => toolVersion(config.FFMPEG_PATH, ["-version"], (out) => /ffmpeg version (\S+)/.exec(out)?.[1] ?? out.split("\n")[0]);
+
+/** The yt-dlp in use, or null (logged) when it cannot be run: for reports that show it beside other figures. */
+export function ytDlpInUse(): Promise<YtDlpInUse | null> {
+  return ytDlpStatus().catch((err: unknown) => {
+    logger.warn({ err }, "could not run yt-dlp");
+    return null;
+  });
+}
 
 /**
  * A probe that failed is `failed`; one that was only slow (no answer within
@@ -63,6 +71,20 @@ export const ffmpegVersion = () => toolVersion(config.FFMPEG_PATH, ["-version"],
  * read as down, or a load balancer pulls it exactly when it is busy.
  */
 const statusOf = (p: { error?: string; slow?: boolean }, failed: CheckStatus): CheckStatus => (p.error ? (p.slow ? "degraded" : failed) : "ok");
+
+/** The yt-dlp in use, degraded (with what to do) when its release is older than YTDLP_MAX_AGE_DAYS. */
+function ytDlpCheck(probed: { value?: YtDlpInUse; error?: string; slow?: boolean }): Check {
+  const found = probed.value;
+  if (!found) return { status: statusOf(probed, "degraded"), error: probed.error };
+  const { stale, ...details } = found;
+  if (!stale) return { status: "ok", ...details };
+  return {
+    status: "degraded",
+    ...details,
+    error: `yt-dlp ${found.version} is ${found.ageDays} days old (more than ${found.maxAgeDays}): many sites may fail to analyse`,
+    hint: "Run `npm run ytdlp:update` (or set YTDLP_AUTO_UPDATE=daily) to install the newest release.",
+  };
+}
 
 /** Readiness for load balancers: Postgres and Redis answer (slowly counts as answering). */
 export async function checkReadiness(): Promise<{ ready: boolean; checks: { postgres: Check; redis: Check } }> {
@@ -84,7 +106,7 @@ export async function checkHealth(): Promise<HealthReport> {
     probe(() => sql`select 1`),
     probe(() => redis.ping()),
     probe(() => analysisQueue.getWorkersCount()),
-    probe(ytDlpVersion),
+    probe(() => ytDlpStatus()),
     probe(ffmpegVersion),
   ]);
   const rssBytes = process.memoryUsage().rss;
@@ -99,7 +121,7 @@ export async function checkHealth(): Promise<HealthReport> {
           workersOnline: workers.value,
           ...(!workers.value && { error: "no worker process is online: analyses will wait" }),
         },
-    ytDlp: { status: statusOf(ytDlp, "degraded"), ...(ytDlp.value ? { version: ytDlp.value } : { error: ytDlp.error }) },
+    ytDlp: ytDlpCheck(ytDlp),
     ffmpeg: { status: statusOf(ffmpeg, "degraded"), ...(ffmpeg.value ? { version: ffmpeg.value } : { error: ffmpeg.error }) },
     memory: { status: rssBytes > config.MEMORY_WARN_MB * 1024 * 1024 ? "degraded" : "ok", rssBytes, warnBytes: config.MEMORY_WARN_MB * 1024 * 1024 },
     eventLoopLag: { status: lagMs > config.EVENT_LOOP_LAG_WARN_MS ? "degraded" : "ok", ms: lagMs, warnMs: config.EVENT_LOOP_LAG_WARN_MS },

@@ -5,13 +5,17 @@ export const MAINTENANCE_QUEUE = "maintenance";
 
 const HOURLY = 60 * 60 * 1000;
 
-/** The workers' recurring jobs (BullMQ job schedulers): each interval, one worker runs each. */
+/**
+ * The workers' recurring jobs (BullMQ job schedulers): each interval, one
+ * worker runs each. A disabled one has its scheduler removed.
+ */
 export const maintenanceJobs = {
-  "cleanup-sessions": { everyMs: HOURLY },
-  "cleanup-tokens": { everyMs: HOURLY },
-  "cleanup-samples": { everyMs: HOURLY },
-  "clean-jobs": { everyMs: HOURLY },
-  "sample-metrics": { everyMs: config.METRICS_SAMPLE_SECONDS * 1000 },
+  "cleanup-sessions": { everyMs: HOURLY, enabled: true },
+  "cleanup-tokens": { everyMs: HOURLY, enabled: true },
+  "cleanup-samples": { everyMs: HOURLY, enabled: true },
+  "clean-jobs": { everyMs: HOURLY, enabled: true },
+  "sample-metrics": { everyMs: config.METRICS_SAMPLE_SECONDS * 1000, enabled: true },
+  "update-ytdlp": { everyMs: 24 * HOURLY, enabled: config.YTDLP_AUTO_UPDATE === "daily" },
 } as const;
 
 export type MaintenanceJobName = keyof typeof maintenanceJobs;

@@ -1,11 +1,12 @@
 import { asc, desc, gt, lt } from "drizzle-orm";
 import { deleteOldGuests, deleteStaleSessions } from "~/accounts/index.server";
-import { analysisQueue, cacheCounters } from "~/analysis/index.server";
+import { analysisQueue, cacheCounters, updateInstalledYtDlp } from "~/analysis/index.server";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { deleteDeadTokens, listActiveStreams, streamCounters } from "~/downloads/index.server";
 import { sampledProcess, type MetricSampleData } from "~/lib/monitoring";
 import { evaluateAlerts } from "./alerts.server";
+import { ytDlpInUse } from "./health.server";
 import { maintenanceQueue, type MaintenanceJobName } from "./maintenance-queue.server";
 import { readPublishedProcesses } from "./process-stats.server";
 import { metricSamples } from "./tables";
@@ -46,12 +47,13 @@ export async function runAllCleanups() {
  * scheduler), so a cluster records one sample per interval, not one per process.
  */
 export async function recordSample(): Promise<MetricSampleData> {
-  const [processes, streams, active, cache, analysisCounts] = await Promise.all([
+  const [processes, streams, active, cache, analysisCounts, ytDlp] = await Promise.all([
     readPublishedProcesses(),
     streamCounters(),
     listActiveStreams(),
     cacheCounters(),
     analysisQueue.getJobCounts("waiting", "prioritized", "active", "completed", "failed"),
+    ytDlpInUse(),
   ]);
   const data: MetricSampleData = {
     processes: processes.map(({ stats }) => sampledProcess(stats)),
@@ -70,6 +72,7 @@ export async function recordSample(): Promise<MetricSampleData> {
       failed: analysisCounts.failed ?? 0,
     },
     cache,
+    ...(ytDlp && { ytDlp: { version: ytDlp.version, ageDays: ytDlp.ageDays } }),
   };
   const windowStart = await firstSampleSince(new Date(Date.now() - config.ALERT_WINDOW_MINUTES * 60_000));
   await db.insert(metricSamples).values({ data });
@@ -105,11 +108,13 @@ const tasks: Record<MaintenanceJobName, () => Promise<unknown>> = {
   "cleanup-samples": () => deleteOldSamples(),
   "clean-jobs": cleanFinishedJobs,
   "sample-metrics": recordSample,
+  "update-ytdlp": updateInstalledYtDlp,
 };
 
 /** The maintenance queue's processor: what one scheduled job does, and what it removed or recorded. */
 export async function runMaintenanceJob(name: string) {
   if (!(name in tasks)) throw new Error(`unknown maintenance job ${name}`);
   const result = await tasks[name as MaintenanceJobName]();
-  return name === "sample-metrics" ? { sampled: true } : { removed: result };
+  if (name === "sample-metrics") return { sampled: true };
+  return name === "update-ytdlp" ? { ytDlp: result } : { removed: result };
 }

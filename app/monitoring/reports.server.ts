@@ -8,7 +8,7 @@ import { byPrefix, listActiveStreams, streamCounters, tokenCounters } from "~/do
 import { ratio, type MetricsSnapshot, type QueueReport, type QueueThroughput } from "~/lib/monitoring";
 import { AppError, logger } from "~/platform/index.server";
 import { apiRoute } from "~/web/index.server";
-import { ffmpegVersion, ytDlpVersion } from "./health.server";
+import { checkHealth, ffmpegVersion, ytDlpInUse, type CheckStatus } from "./health.server";
 import { maintenanceQueue } from "./maintenance-queue.server";
 import { readPublishedProcesses } from "./process-stats.server";
 
@@ -116,6 +116,8 @@ export async function metricsSnapshot(reports?: Awaited<ReturnType<typeof queueR
 
 type Samples = Array<[labels: Record<string, string>, value: number]>;
 
+const HEALTH_LEVEL: Record<CheckStatus, number> = { ok: 0, degraded: 1, down: 2 };
+
 function define(registry: Registry, kind: "counter" | "gauge", name: string, help: string, samples: Samples) {
   const labelNames = Object.keys(samples[0]?.[0] ?? {});
   if (kind === "counter") {
@@ -133,7 +135,13 @@ function define(registry: Registry, kind: "counter" | "gauge", name: string, hel
  * platform-wide figures, which are counted once, here.
  */
 export async function prometheusMetrics(): Promise<{ body: string; contentType: string }> {
-  const [processes, queues] = await Promise.all([readPublishedProcesses(), queueReports()]);
+  const [processes, queues, health, ytDlp] = await Promise.all([
+    readPublishedProcesses(),
+    queueReports(),
+    checkHealth(),
+    // Not health's probe, which gives up after HEALTH_PROBE_TIMEOUT_MS: the first `--version` of a process may take longer.
+    ytDlpInUse(),
+  ]);
   const snapshot = await metricsSnapshot(queues);
   const platform = new Registry();
   const { streams, tokens, analysis } = snapshot;
@@ -204,6 +212,24 @@ export async function prometheusMetrics(): Promise<{ body: string; contentType: 
     ]),
   );
 
+  define(
+    platform,
+    "gauge",
+    "tvn_health_check_status",
+    "Health of each check as this web process sees it: 0 ok, 1 degraded, 2 down",
+    [["overall", health.status] as const, ...Object.entries(health.checks).map(([check, c]) => [check, c.status] as const)].map(([check, status]) => [
+      { check },
+      HEALTH_LEVEL[status],
+    ]),
+  );
+  if (ytDlp) define(platform, "gauge", "tvn_ytdlp_info", "The yt-dlp in use (always 1)", [[{ version: ytDlp.version, path: ytDlp.path }, 1]]);
+  if (ytDlp?.releasedOn) {
+    // Base units (seconds), as Prometheus has it: the version is the release day.
+    const age = Math.max(0, Math.round((Date.now() - Date.parse(ytDlp.releasedOn)) / 1000));
+    define(platform, "gauge", "tvn_ytdlp_release_age_seconds", "Time since the yt-dlp in use was released", [[{}, age]]);
+    define(platform, "gauge", "tvn_ytdlp_max_age_seconds", "YTDLP_MAX_AGE_DAYS: older releases raise an alert", [[{}, ytDlp.maxAgeDays * 86_400]]);
+  }
+
   const perProcess = AggregatorRegistry.aggregate<PrometheusContentType>(processes.map((p) => p.prom));
   const merged = Registry.merge([perProcess, platform]);
   return { body: await merged.metrics(), contentType: merged.contentType };
@@ -214,7 +240,7 @@ export async function statusReport() {
     logger.warn({ err, tool }, "could not read a tool's version");
     return null;
   };
-  const [ytDlp, ffmpeg] = await Promise.all([ytDlpVersion().catch(missing("yt-dlp")), ffmpegVersion().catch(missing("ffmpeg"))]);
+  const [ytDlp, ffmpeg] = await Promise.all([ytDlpInUse().then((s) => s?.version ?? null), ffmpegVersion().catch(missing("ffmpeg"))]);
   return {
     name: "taivideonhanh",
     version: packageJson.version,

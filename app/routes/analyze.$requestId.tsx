@@ -2,21 +2,23 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useRevalidator, useSearchParams, useSubmit } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
+import { ClipForm } from "~/components/clip-form";
 import { CopyButton } from "~/components/copy-button";
 import { DownloadPanel } from "~/components/download-panel";
 import { FormatList, formatName, RecommendedDownload } from "~/components/format-list";
+import { PlaylistForm } from "~/components/playlist-form";
 import { StatusPill } from "~/components/status-pill";
 import { useI18n } from "~/hooks/use-i18n";
 import { useSocketEvent } from "~/hooks/use-socket";
-import { downloadFileName } from "~/lib/file-name";
 import { formatDuration } from "~/lib/formats";
 import { errorMessage, isMessageKey } from "~/lib/i18n";
+import { mediaOptionsFromForm } from "~/lib/media-options";
 import { isPermanentFailure } from "~/lib/media-url";
 import { pageTitle } from "~/lib/page-title";
 import type { AnalysisUpdate } from "~/lib/socket-events";
 import { requireUser } from "~/accounts/index.server";
 import { getAnalysis, toView } from "~/analysis/index.server";
-import { createStreamToken } from "~/downloads/index.server";
+import { createStreamToken, findOwnedToken } from "~/downloads/index.server";
 import { AppError } from "~/platform/index.server";
 import { formText, requestTranslator, statusOf } from "~/web/index.server";
 
@@ -30,7 +32,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 /**
- * Download button: a token for the chosen format. With JS (the form's `js`
+ * Download buttons: a token for the chosen format (with playlist entries, a
+ * clip or subtitles when the form sends them). With JS (the form's `js`
  * field) the page gets the link and its download manager starts at once;
  * without JS the answer is a 303 to the stream URL, so the same click downloads.
  */
@@ -39,24 +42,28 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const formatId = formText(form, "formatId");
   const { t, explain } = await requestTranslator(request);
+  const read = mediaOptionsFromForm(form);
+  if ("error" in read) return data({ download: null, error: explain({ code: read.error }) }, { status: 400 });
+  const { options } = read;
   try {
-    const created = await createStreamToken({
+    const { created, format } = await createStreamToken({
       user,
       requestId: params.requestId ?? "",
       formatId,
+      options,
       ip: context.clientIp,
       userAgent: request.headers.get("User-Agent"),
     });
     if (form.get("js") !== "1") throw redirect(created.streamUrl, 303);
-    const row = await getAnalysis({ requestId: params.requestId ?? "", userId: user.id });
-    const format = row?.result?.formats.find((f) => f.id === formatId);
+    // The link's own record says what it sends (a ZIP, a clip, a subtitle file…).
+    const link = await findOwnedToken(created.token, user.id);
+    const label = options.entries
+      ? t("playlist.zipLabel", { count: link.options?.entries?.length ?? options.entries.length })
+      : format
+        ? formatName(format, t)
+        : `${link.options?.subtitles?.lang ?? ""} · ${link.ext.toUpperCase()}`;
     return {
-      download: {
-        ...created,
-        label: format ? formatName(format, t) : formatId,
-        delivery: format?.delivery ?? "pipe",
-        fileName: downloadFileName(row?.result?.title ?? "video", format?.ext ?? "bin"),
-      },
+      download: { ...created, label, delivery: link.delivery },
       error: null,
     };
   } catch (err) {
@@ -173,7 +180,7 @@ export default function AnalyzePage() {
                 src={`/thumbnails/${analysis.requestId}`}
                 alt=""
                 data-testid="thumbnail"
-                className="aspect-video w-full rounded-xl bg-slate-200 object-cover sm:w-64 dark:bg-slate-800"
+                className="aspect-video w-full self-start rounded-xl bg-slate-200 object-cover sm:w-64 dark:bg-slate-800"
               />
             ) : null}
             <div className="min-w-0 space-y-1">
@@ -196,6 +203,7 @@ export default function AnalyzePage() {
                 </a>
                 <CopyButton text={analysis.result.webpageUrl || analysis.url} label={t("analysis.copyLink")} done={t("analysis.copied")} />
               </div>
+              {analysis.result.kind !== "playlist" ? <ClipForm formats={analysis.result.formats} durationSeconds={analysis.result.durationSeconds} /> : null}
             </div>
           </header>
           {actionData?.download ? <DownloadPanel key={actionData.download.tokenId} download={actionData.download} /> : null}
@@ -208,8 +216,14 @@ export default function AnalyzePage() {
               {actionData.error}
             </p>
           ) : null}
-          {recommended && !actionData?.download ? <RecommendedDownload format={recommended} /> : null}
-          <FormatList formats={analysis.result.formats} />
+          {analysis.result.kind === "playlist" ? (
+            <PlaylistForm entries={analysis.result.entries ?? []} tokenId={actionData?.download?.tokenId ?? null} />
+          ) : (
+            <>
+              {recommended && !actionData?.download ? <RecommendedDownload format={recommended} /> : null}
+              <FormatList formats={analysis.result.formats} subtitles={analysis.result.subtitles} />
+            </>
+          )}
         </>
       ) : null}
 

@@ -5,13 +5,17 @@ import { createStreamToken } from "~/downloads/index.server";
 import { AppError } from "~/platform/index.server";
 import { apiRoute, assertMethod, readBody } from "~/web/index.server";
 
-/** POST { requestId, formatId } → 201 { token, streamUrl, expiresAt }: the plaintext token, this once. */
+/**
+ * POST { requestId, formatId, entries?, clip?, subtitles?, embedSubtitles? }
+ * → 201 { token, tokenId, streamUrl, fileName, expiresAt }: the plaintext token, this once.
+ */
 export const action = ({ request, context }: ActionFunctionArgs) =>
   apiRoute(async () => {
     assertMethod(request, "POST");
     const user = await requireApiUser(request);
     const parsed = TokenRequestSchema.safeParse(await readBody(request));
     if (!parsed.success) throw new AppError("invalid", "invalid_request", parsed.error.issues[0].message);
-    const created = await createStreamToken({ user, ...parsed.data, ip: context.clientIp, userAgent: request.headers.get("User-Agent") });
+    const { requestId, formatId, ...options } = parsed.data;
+    const { created } = await createStreamToken({ user, requestId, formatId, options, ip: context.clientIp, userAgent: request.headers.get("User-Agent") });
     return Response.json(created, { status: 201, headers: { "Cache-Control": "no-store" } });
   });

@@ -13,6 +13,7 @@ import {
   Section,
   StatGrid,
   AdminForms,
+  YtDlpPanel,
 } from "~/components/dashboard/panels";
 import { useI18n } from "~/hooks/use-i18n";
 import { useSocketEvent } from "~/hooks/use-socket";
@@ -108,6 +109,9 @@ export default function DashboardPage() {
           <AlertHistory events={live.alertEvents} />
         </Section>
       </div>
+      <Section title={t("dashboard.section.ytdlp")} id="ytdlp">
+        <YtDlpPanel ytDlp={live.ytDlp} />
+      </Section>
       <Section title={t("dashboard.section.admin")} id="admin">
         <AdminForms />
       </Section>

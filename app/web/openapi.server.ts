@@ -137,6 +137,20 @@ function build() {
       },
     },
     {
+      method: "get",
+      path: "/api/streaming/stream/{token}/{name}",
+      tags: ["downloads"],
+      summary: "Download the bytes, with the file name in the URL",
+      description: "The token is the credential: no session or key is needed, so the link works in download managers. `Range` is honoured on direct formats.",
+      security: [],
+      request: { params: token.extend({ name: z.string().openapi({ description: "The file name (URL-encoded): tools that name files from the URL save it under this name. Any name is accepted." }) }), headers: z.object({ Range: z.string().optional() }) },
+      responses: {
+        200: { description: "The media, streamed.", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
+        206: { description: "The requested range.", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
+        ...errors(401, 404, 410, 429, 503),
+      },
+    },
+    {
       method: "post",
       path: "/api/streaming/token/{token}/refresh",
       tags: ["downloads"],

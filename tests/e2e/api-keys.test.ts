@@ -111,7 +111,7 @@ describe("GET /api/docs", () => {
     await page.waitForSelector(".opblock");
     const operations = await page.$$eval(".opblock-summary-path", (nodes) => nodes.map((n) => n.getAttribute("data-path")));
     expect(operations).toEqual(expect.arrayContaining(["/api/keys", "/api/keys/{id}", "/api/streaming/analyze", "/api/monitoring/health"]));
-    expect(operations).toHaveLength(15);
+    expect(operations).toHaveLength(16);
     await screenshot(page, "api-docs");
     expect(errors).toEqual([]);
     await context.close();

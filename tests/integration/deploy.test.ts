@@ -35,6 +35,7 @@ describe("docker-compose.yml", () => {
   it("validates, with postgres, redis, web behind a proxy, and workers", async () => {
     const { stdout } = await compose(["config"], { POSTGRES_PASSWORD: "pg-secret", REDIS_PASSWORD: "redis-secret" });
     for (const service of ["postgres", "redis", "web", "proxy", "worker"]) expect(stdout).toContain(`\n  ${service}:\n`);
+
     expect(stdout).toMatch(/maxmemory-policy\s*\n?\s*- noeviction|noeviction/);
     expect(stdout).toContain("--appendonly");
     expect(stdout).toContain("REDIS_URL: redis://:redis-secret@redis:6379/0");
@@ -45,6 +46,27 @@ describe("docker-compose.yml", () => {
     const web = stdout.slice(start, stdout.indexOf("\n  worker:\n"));
     expect(start).toBeGreaterThan(0);
     expect(web).not.toMatch(/published|ports:/);
+  });
+
+  it("adds Prometheus (rules, token from .env) and Grafana (provisioned) in the monitoring profile only", async () => {
+    const env = { POSTGRES_PASSWORD: "pg-secret", REDIS_PASSWORD: "redis-secret", METRICS_TOKEN: "m".repeat(32), GRAFANA_ADMIN_PASSWORD: "grafana-secret" };
+    const { stdout } = await compose(["--profile", "monitoring", "config"], env);
+    const block = (service: string) => {
+      const start = stdout.indexOf(`\n  ${service}:\n`);
+      expect(start).toBeGreaterThan(0);
+      const next = /\n {2}\S/.exec(stdout.slice(start + 1));
+      return stdout.slice(start, next ? start + 1 + next.index : undefined);
+    };
+    const [prometheus, grafana] = [block("prometheus"), block("grafana")];
+    for (const service of [prometheus, grafana]) expect(service).toMatch(/profiles:\n\s+- monitoring/);
+    expect(prometheus).toMatch(/monitoring\/prometheus\/rules:\/etc\/prometheus\/rules:ro/);
+    expect(prometheus).toMatch(/monitoring\/prometheus\/prometheus\.yml:\/etc\/prometheus\/prometheus\.yml:ro/);
+    expect(prometheus).toContain(`METRICS_TOKEN: ${"m".repeat(32)}`);
+    expect(grafana).toMatch(/monitoring\/grafana\/provisioning:\/etc\/grafana\/provisioning:ro/);
+    expect(grafana).toMatch(/monitoring\/grafana\/dashboards:\/var\/lib\/grafana\/dashboards:ro/);
+    expect(grafana).toContain("GF_SECURITY_ADMIN_PASSWORD: grafana-secret");
+    // Web and workers share the yt-dlp release one worker's daily update installs.
+    for (const service of ["web", "worker"]) expect(block(service)).toContain("ytdlp-bin:/app/.data/bin");
   });
 
   it("refuses to resolve without the database and Redis passwords", async () => {
@@ -60,7 +82,15 @@ describe("Dockerfile", () => {
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\/readyz/m);
-    expect(dockerfile).toMatch(/apt-get install .*yt-dlp ffmpeg/);
+    expect(dockerfile).toMatch(/apt-get install .*python3 ffmpeg/);
+  });
+
+  it("installs a current yt-dlp release through the checksum-verifying updater, and Deno, not Debian's yt-dlp", () => {
+    expect(dockerfile).not.toMatch(/apt-get install [^\n]*\byt-dlp\b/);
+    expect(dockerfile).toMatch(/^RUN .*node build\/ytdlp-update\.js/m);
+    expect(dockerfile).toMatch(/^ENV .*TVN_DATA_DIR=\/app\/\.data/m);
+    expect(dockerfile).toMatch(/npm install -g .*"deno@\$\{DENO_VERSION\}"/);
+    expect(dockerfile).toMatch(/^ARG DENO_VERSION=\d+\.\d+\.\d+$/m);
   });
 
   it("leaves secrets and local state out of the build context", () => {

@@ -1,5 +1,4 @@
 /** Download limits hold at exactly their configured counts, each with its own code and headers. */
-import { setTimeout as sleep } from "node:timers/promises";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures } from "../fixtures/media";
@@ -7,6 +6,7 @@ import { startOrigin, type Origin } from "../fixtures/origin";
 import { egressAllow, startApp, type RunningApp } from "../support/app";
 import { analyzed, createToken, plainFormat } from "../support/api";
 import { Client, signedUpClient } from "../support/http";
+import { waitFor } from "../support/wait";
 
 let origin: Origin;
 let app: RunningApp;
@@ -90,29 +90,29 @@ describe("download limits", () => {
     expect(refusal!.headers.get("ratelimit-limit")).toBe("6");
   });
 
-  it("allows MAX_CONCURRENT_STREAMS downloads at once and frees the slot when one ends", async () => {
+  it("allows MAX_CONCURRENT_STREAMS downloads (links) at once and frees the slot when one ends", async () => {
     const client = await signedUpClient(app.baseUrl, "concurrent");
     const target = await analyzedTarget(client, origin.slowUrl("mp4"));
-    const created = await token(client, target);
-    const url = `${app.baseUrl}${created.body.streamUrl}`;
+    const links: string[] = [];
+    for (let i = 0; i < 3; i++) links.push(`${app.baseUrl}${(await token(client, target)).body.streamUrl}`);
     const running = [new AbortController(), new AbortController()];
-    const responses = await Promise.all(running.map((c) => fetch(url, { signal: c.signal })));
+    const responses = await Promise.all(running.map((c, i) => fetch(links[i], { signal: c.signal })));
     expect(responses.map((r) => r.status)).toEqual([200, 200]);
 
-    const third = await fetch(url);
+    const third = await fetch(links[2]);
     expect(third.status).toBe(429);
     expect(third.headers.get("x-error-code")).toBe("too_many_streams");
     expect((await third.arrayBuffer()).byteLength).toBe(0);
 
     running[0].abort();
-    let status = 0;
-    for (let i = 0; i < 50 && status !== 200; i++) {
-      await sleep(100);
-      const again = await fetch(url);
-      status = again.status;
-      await again.body?.cancel();
-    }
-    expect(status).toBe(200);
+    await waitFor(
+      async () => {
+        const again = await fetch(links[2]);
+        await again.body?.cancel();
+        return again.status === 200;
+      },
+      { timeoutMs: 5_000, message: "the slot to come back" },
+    );
     running[1].abort();
   });
 

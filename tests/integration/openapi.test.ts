@@ -25,16 +25,19 @@ afterAll(async () => {
   await app?.stop();
 });
 
-/** Remix flat-route file names of the JSON API → OpenAPI paths (`$param` → `{param}`, `[.]` → `.`). */
+/**
+ * Remix flat-route file names of the JSON API → OpenAPI paths (`$param` → `{param}`, `[.]` → `.`);
+ * an optional segment `($param)` is two paths, with and without it.
+ */
 function apiRoutePaths() {
   return readdirSync("app/routes")
     .filter((file) => /^api\.(streaming|monitoring|keys)\b/.test(file))
-    .map((file) =>
-      `/${file.replace(/\.tsx?$/, "")}`
-        .split(".")
-        .map((part) => (part.startsWith("$") ? `{${part.slice(1)}}` : part))
-        .join("/"),
-    );
+    .flatMap((file) => {
+      const parts = file.replace(/\.tsx?$/, "").split(".");
+      const required = parts.filter((part) => !/^\(\$\w+\)$/.test(part));
+      const variants = required.length === parts.length ? [parts] : [required, parts.map((part) => part.replace(/^\((\$\w+)\)$/, "$1"))];
+      return variants.map((variant) => `/${variant.map((part) => (part.startsWith("$") ? `{${part.slice(1)}}` : part)).join("/")}`);
+    });
 }
 
 describe("the OpenAPI document", () => {
@@ -56,6 +59,7 @@ describe("the OpenAPI document", () => {
         "GET /api/streaming/analyze/{requestId}",
         "POST /api/streaming/token",
         "GET /api/streaming/stream/{token}",
+        "GET /api/streaming/stream/{token}/{name}",
         "POST /api/streaming/token/{token}/refresh",
         "DELETE /api/streaming/token/{token}",
         "GET /api/streaming/tokens",

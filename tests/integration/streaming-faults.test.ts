@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
 import { analyzed, createToken, plainFormat } from "../support/api";
-import { egressAllow, startApp, type RunningApp } from "../support/app";
+import { egressAllow, ROOMY_LINK_LIMITS, startApp, type RunningApp } from "../support/app";
 import { signedUpClient, type Client } from "../support/http";
 import { curl } from "../support/curl";
 import { waitFor } from "../support/wait";
@@ -34,9 +34,7 @@ beforeAll(async () => {
   app = await startApp({
     env: {
       ...egressAllow(origin),
-      MAX_TOKENS_PER_USER: "50",
-      MAX_TOKENS_PER_HOUR: "100",
-      FREE_TIER_DAILY: "100",
+      ...ROOMY_LINK_LIMITS,
       // One download at a time: a slot that is not given back blocks the next download.
       MAX_CONCURRENT_STREAMS: "1",
     },

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StreamEnd, StreamProgress } from "../../app/lib/socket-events";
 import { ensureMediaFixtures, type MediaFixtures } from "../fixtures/media";
 import { startOrigin, type Origin } from "../fixtures/origin";
-import { egressAllow, startApp, type RunningApp } from "../support/app";
+import { egressAllow, ROOMY_LINK_LIMITS, startApp, type RunningApp } from "../support/app";
 import { analyzed, createToken, plainFormat, type Analysis } from "../support/api";
 import { signedUpClient, type Client } from "../support/http";
 import { curl } from "../support/curl";
@@ -37,9 +37,7 @@ beforeAll(async () => {
   app = await startApp({
     env: {
       ...egressAllow(origin),
-      MAX_TOKENS_PER_USER: "50",
-      MAX_TOKENS_PER_HOUR: "100",
-      FREE_TIER_DAILY: "100",
+      ...ROOMY_LINK_LIMITS,
       MAX_CONCURRENT_STREAMS: "100",
     },
   });
@@ -72,7 +70,7 @@ describe("direct downloads", () => {
   it("creates a token once, stores only its hash", async () => {
     const { status, body } = await createToken(alice, analysis.requestId, "mp4");
     expect(status).toBe(201);
-    expect(body.streamUrl).toBe(`/api/streaming/stream/${body.token}`);
+    expect(body.streamUrl).toBe(`/api/streaming/stream/${body.token}/${encodeURIComponent(body.fileName)}`);
     const [row] = await sql`select token_hash from stream_tokens where id = ${body.tokenId}`;
     expect(row.token_hash).toBe(createHash("sha256").update(body.token).digest("hex"));
     const dump = await sql`select row_to_json(t)::text as j from stream_tokens t where id = ${body.tokenId}`;

@@ -35,6 +35,9 @@ export function egressAllow(...servers: Array<{ baseUrl: string }>) {
   return { EGRESS_ALLOW: servers.map(({ baseUrl }) => `127.0.0.1:${new URL(baseUrl).port}`).join(",") };
 }
 
+/** Link limits that a test making many links never reaches (the limits have tests of their own). */
+export const ROOMY_LINK_LIMITS = { MAX_TOKENS_PER_USER: "50", MAX_TOKENS_PER_HOUR: "100", FREE_TIER_DAILY: "100" };
+
 export async function startApp({ env = {}, worker = true }: { env?: Record<string, string>; worker?: boolean } = {}): Promise<RunningApp> {
   const port = await getFreePort();
   const secret = () => randomBytes(24).toString("hex");

@@ -2,7 +2,7 @@ import { Form } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { useI18n } from "~/hooks/use-i18n";
 import type { Formatters, MessageKey, Translate } from "~/lib/i18n";
-import type { ActiveStream, Alert, AlertEvent, ChartPoint, DashboardLive, ProcessStats, QueueReport, RecentFailure } from "~/lib/monitoring";
+import type { ActiveStream, Alert, AlertEvent, ChartPoint, DashboardLive, ProcessStats, QueueReport, RecentFailure, YtDlpInUse } from "~/lib/monitoring";
 import { Sparkline } from "./sparkline";
 
 const card = "rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900";
@@ -269,6 +269,33 @@ export function Processes({ processes }: { processes: ProcessStats[] }) {
         </tr>
       ))}
     </Table>
+  );
+}
+
+/** The yt-dlp in use: sites change weekly, so an old release is flagged with what to do. */
+export function YtDlpPanel({ ytDlp }: { ytDlp: YtDlpInUse | null }) {
+  const { t, f } = useI18n();
+  if (!ytDlp) return <Empty>{t("dashboard.ytdlp.missing")}</Empty>;
+  return (
+    <div className={`${card} space-y-2 p-4 text-sm`} data-testid="ytdlp">
+      <dl className="grid grid-cols-[auto,1fr] gap-x-4 gap-y-1">
+        <dt className="text-slate-600 dark:text-slate-400">{t("dashboard.ytdlp.version")}</dt>
+        <dd className="font-medium tabular-nums" data-testid="ytdlp-version">
+          {ytDlp.version}
+        </dd>
+        <dt className="text-slate-600 dark:text-slate-400">{t("dashboard.ytdlp.age")}</dt>
+        <dd className="tabular-nums" data-testid="ytdlp-age">
+          {ytDlp.ageDays === null ? "—" : t("dashboard.ytdlp.days", { n: f.number(ytDlp.ageDays) })}
+        </dd>
+        <dt className="text-slate-600 dark:text-slate-400">{t("dashboard.ytdlp.path")}</dt>
+        <dd className="break-all font-mono text-xs">{ytDlp.path}</dd>
+      </dl>
+      {ytDlp.stale ? (
+        <p className="rounded-md bg-amber-50 p-2 text-amber-950 dark:bg-amber-950 dark:text-amber-100" data-testid="ytdlp-stale">
+          {t("dashboard.ytdlp.stale", { max: f.number(ytDlp.maxAgeDays) })}
+        </p>
+      ) : null}
+    </div>
   );
 }
 

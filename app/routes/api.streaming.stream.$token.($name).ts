@@ -3,8 +3,11 @@ import { openStream, refusedDownload } from "~/downloads/index.server";
 import { AppError, isOutage, UnavailableError } from "~/platform/index.server";
 
 /**
- * The download URL. The token is the credential (no session needed), so a
- * link works in any download manager, curl, or another device. A refusal
+ * The download URL: /api/streaming/stream/<token>[/<file name>]. The token is
+ * the credential (no session needed), so a link works in any download
+ * manager, curl, or another device; the optional last segment is only there
+ * for tools that name the file from the URL (the response's
+ * Content-Disposition names it from the link's own record). A refusal
  * sends no body bytes to download clients (a saved "file" of JSON would look
  * like a download); browsers opening the link get a short page instead.
  */

@@ -1,0 +1,158 @@
+/**
+ * Link creation against the same server's static file, in one run (issue 14.3):
+ *   - GET /favicon.svg (express.static: the floor of one HTTP round trip);
+ *   - GET /livez (a Remix route that does nothing: what the framework costs);
+ *   - POST /api/streaming/token;
+ *   - the analysis page's form action (as the page's fetcher posts it: `?_data=`).
+ * Many accounts, each within the default limits (MAX_TOKENS_PER_USER,
+ * MAX_TOKENS_PER_HOUR, FREE_TIER_DAILY unchanged): every account makes at most
+ * MAX_TOKENS_PER_USER links. Only the per-address API budget is lifted, since
+ * every simulated user comes from 127.0.0.1. Accounts, sessions and their
+ * finished analyses are written straight into the database (copies of one real
+ * analysis): signing up thousands of users through argon2 would take longer
+ * than the run.
+ *
+ *   npm run bench:links [-- --seconds 8 --concurrency 32]
+ *   BENCH_PROFILE=/tmp/prof npm run bench:links     (--cpu-prof of the web process)
+ *
+ * Prints figures; asserts nothing.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import os from "node:os";
+import { createCookie } from "@remix-run/node";
+import postgres from "postgres";
+import { ensureMediaFixtures } from "../tests/fixtures/media";
+import { startOrigin } from "../tests/fixtures/origin";
+import { analyzed, plainFormat } from "../tests/support/api";
+import { egressAllow, startApp } from "../tests/support/app";
+import { signedUpClient } from "../tests/support/http";
+import { arg, percentile, printTable, startBenchServices } from "./support";
+
+const SECONDS = arg("seconds", 8);
+const CONCURRENCY = arg("concurrency", 32);
+/** The default MAX_TOKENS_PER_USER: each account makes exactly this many links. */
+const LINKS_PER_USER = 5;
+/** Enough accounts for this many links a second over the run, per measured path. */
+const USERS = Math.ceil((arg("max-rate", 2500) * SECONDS) / LINKS_PER_USER);
+
+const services = await startBenchServices("links");
+const origin = await startOrigin(await ensureMediaFixtures());
+const SESSION_SECRET = randomBytes(24).toString("hex");
+const app = await startApp({
+  worker: true,
+  env: {
+    ...egressAllow(origin),
+    SESSION_SECRET,
+    API_RATE_LIMIT_PER_MINUTE: "100000000",
+    LOG_LEVEL: "warn",
+    ...(process.env.BENCH_PROFILE ? { TVN_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE}` } : {}),
+  },
+});
+const sql = postgres(process.env.DATABASE_URL!, { max: 4, onnotice: () => {} });
+const sessionCookie = createCookie("tvn_session", { secrets: [SESSION_SECRET] });
+
+type Target = { cookie: string; requestId: string };
+
+/** `count` accounts with a session and a copy of `template`'s finished analysis each. */
+async function seedUsers(count: number, templateId: string): Promise<Target[]> {
+  const rows = Array.from({ length: count }, () => ({ userId: randomUUID(), sessionId: randomBytes(32).toString("base64url"), requestId: randomUUID() }));
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000);
+    const userIds = chunk.map((r) => r.userId);
+    await sql`insert into users (id, email, password_hash)
+      select id, id || '@bench.example', 'not-a-password-hash' from unnest(${userIds}::uuid[]) as id`;
+    await sql`insert into sessions (id, user_id, data, expires_at)
+      select s, u, jsonb_build_object('userId', u), now() + interval '1 day'
+      from unnest(${chunk.map((r) => r.sessionId)}::text[], ${userIds}::uuid[]) as t(s, u)`;
+    await sql`insert into analysis_requests (id, user_id, url, url_hash, status, stage, progress, result, sources, finished_at)
+      select r, u, a.url, a.url_hash, a.status, a.stage, a.progress, a.result, a.sources, now()
+      from unnest(${chunk.map((r) => r.requestId)}::uuid[], ${userIds}::uuid[]) as t(r, u), analysis_requests a where a.id = ${templateId}`;
+  }
+  return Promise.all(rows.map(async (r) => ({ cookie: (await sessionCookie.serialize(r.sessionId)).split(";")[0], requestId: r.requestId })));
+}
+
+/** `CONCURRENCY` loops sending requests back to back until SECONDS pass or `next` runs dry. */
+async function load(next: () => (() => Promise<Response>) | null) {
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  const started = performance.now();
+  const until = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (let send = next(); send && performance.now() < until; send = next()) {
+        const t0 = performance.now();
+        const response = await send();
+        await response.arrayBuffer();
+        if (response.ok) latencies.push(performance.now() - t0);
+        else statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), refused: statuses };
+}
+
+/** Each account's links in turn: account k makes links k·5 … k·5+4, then the next account. */
+function linkRequests(targets: Target[], send: (target: Target) => Promise<Response>) {
+  let issued = 0;
+  return () => {
+    const target = targets[Math.floor(issued / LINKS_PER_USER)];
+    if (!target) return null;
+    issued++;
+    return () => send(target);
+  };
+}
+
+try {
+  const owner = await signedUpClient(app.baseUrl, "bench-links");
+  const template = await analyzed(owner, origin.url("mp4"));
+  const formatId = plainFormat(template).id;
+  const [apiUsers, formUsers] = [await seedUsers(USERS, template.requestId), await seedUsers(USERS, template.requestId)];
+
+  const floor = await load(() => () => fetch(`${app.baseUrl}/favicon.svg`));
+  const remixFloor = await load(() => () => fetch(`${app.baseUrl}/livez`));
+  const api = await load(
+    linkRequests(apiUsers, (target) =>
+      fetch(`${app.baseUrl}/api/streaming/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Cookie: target.cookie },
+        body: JSON.stringify({ requestId: target.requestId, formatId }),
+      }),
+    ),
+  );
+  const form = await load(
+    linkRequests(formUsers, (target) =>
+      fetch(`${app.baseUrl}/analyze/${target.requestId}?_data=${encodeURIComponent("routes/analyze.$requestId")}`, {
+        method: "POST",
+        headers: { Cookie: target.cookie },
+        body: new URLSearchParams({ formatId, js: "1" }),
+      }),
+    ),
+  );
+
+  const refused = (r: { refused: Map<number, number> }) =>
+    r.refused.size ? ` (non-2xx: ${[...r.refused].map(([status, n]) => `${n} × ${status}`).join(", ")})` : "";
+  const figure = (r: typeof floor) => `${r.perSecond.toFixed(0)}/s · p50 ${r.p50.toFixed(1)} ms · p99 ${r.p99.toFixed(1)} ms${refused(r)}`;
+  const linkRow = (measure: string, r: typeof floor) => ({
+    measure,
+    figure: figure(r),
+    ratio: `${(r.perSecond / floor.perSecond).toFixed(2)} × static`,
+    target: "≥ 0.4 × static, no non-2xx",
+    met: r.perSecond >= 0.4 * floor.perSecond && r.refused.size === 0,
+  });
+  printTable(`link creation — ${os.cpus().length} cores, node ${process.version}, ${CONCURRENCY} connections for ${SECONDS} s each, default link limits`, [
+    { measure: "static file through the same server (baseline)", figure: figure(floor), ratio: "1.00" },
+    {
+      measure: "GET /livez (a Remix route that does nothing: the framework's share)",
+      figure: figure(remixFloor),
+      ratio: `${(remixFloor.perSecond / floor.perSecond).toFixed(2)} × static`,
+    },
+    linkRow("POST /api/streaming/token", api),
+    linkRow("analysis page form action (fetcher)", form),
+  ]);
+} finally {
+  await sql.end();
+  await app.stop();
+  await origin.close();
+  await services.stop();
+}

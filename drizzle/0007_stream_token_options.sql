@@ -1,0 +1,1 @@
+ALTER TABLE "stream_tokens" ADD COLUMN "options" jsonb;
