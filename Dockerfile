@@ -18,8 +18,9 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM base AS runtime
-# TVN_DATA_DIR/bin/yt-dlp is the yt-dlp the app runs (YTDLP_PATH unset).
-ENV NODE_ENV=production PORT=3000 TVN_DATA_DIR=/app/.data
+# TVN_DATA_DIR/bin/yt-dlp is the yt-dlp the app runs (YTDLP_PATH unset). glibc keeps freed stream
+# buffers instead of faulting them in again (scripts/lib/malloc.ts).
+ENV NODE_ENV=production PORT=3000 TVN_DATA_DIR=/app/.data GLIBC_TUNABLES=glibc.malloc.trim_threshold=67108864:glibc.malloc.mmap_threshold=4194304
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/build ./build
 COPY --from=build --chown=node:node /app/public ./public

@@ -82,6 +82,12 @@ const schema = z
     /** API keys one user may hold at once. */
     MAX_API_KEYS_PER_USER: int(10, 1, 1000),
     STREAM_BUFFER_SIZE: int(65536, 1024, 64 * 1024 * 1024),
+    /**
+     * "nginx": direct-path downloads are checked here (token, limits, egress) and then handed to
+     * the nginx front with X-Accel-Redirect (scripts/nginx-front.sh, docs/deploy/nginx-offload.conf),
+     * which moves the bytes; live byte progress is then unknown. Only behind that front.
+     */
+    STREAM_OFFLOAD: z.enum(["off", "nginx"]).default("off"),
     STREAM_TOKEN_BIND_IP: flag,
     STREAM_TOKEN_BIND_UA: flag,
     MAX_TOKEN_REFRESHES: int(3, 0, 100),

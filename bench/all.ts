@@ -3,7 +3,7 @@
  * (each a figure and its ratio to a baseline measured in the same run), also
  * written to docs/benchmarks.md with the machine it ran on.
  *
- *   npm run bench [-- --quick]     (--quick: a 256 MB stream fixture and shorter runs)
+ *   npm run bench [-- --quick]     (--quick: fewer rounds and shorter runs)
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -13,8 +13,9 @@ import type { BenchRow } from "./support";
 
 const quick = process.argv.includes("--quick");
 const suites: Array<{ name: string; script: string; args: string[] }> = [
-  { name: "stream", script: "bench/stream.ts", args: quick ? ["--size-mb", "256", "--runs", "2"] : [] },
+  { name: "stream", script: "bench/stream.ts", args: quick ? ["--runs", "3"] : [] },
   { name: "analysis", script: "bench/analyze.ts", args: quick ? ["--cold", "5", "--cached", "100"] : [] },
+  { name: "links", script: "bench/link-creation.ts", args: quick ? ["--seconds", "4"] : [] },
   { name: "realtime", script: "bench/realtime.ts", args: quick ? ["--seconds", "5"] : [] },
   { name: "monitoring", script: "bench/monitoring.ts", args: quick ? ["--requests", "100", "--samples", "30"] : [] },
   { name: "media", script: "bench/media.ts", args: quick ? ["--runs", "2"] : [] },

@@ -1,36 +1,45 @@
 /**
- * Streaming benchmark, all baselines measured in the same run on the same fixture:
- *   direct path  vs a bare Node http proxy (bench/bare-proxy.ts) and vs curl straight from the origin;
+ * Streaming benchmark, all baselines measured in the same run on the same fixture (200 MB):
+ *   direct path  vs a bare Node http proxy (bench/bare-proxy.ts) and vs curl straight from the
+ *                origin, in interleaved rounds; also the CPU time (user + system) each proxying
+ *                process spends per file, which the machine's noise hardly moves;
+ *   offload      (STREAM_OFFLOAD=nginx through scripts/nginx-front.sh) vs nginx serving the file;
  *   pipe path    vs a bare Node server piping `ffmpeg … pipe:1` and vs bare ffmpeg to /dev/null;
  *   time to first byte p50/p99 of the direct path;
  *   web RSS while 100 slow clients stream at once.
  *
- *   npm run bench:stream [-- --size-mb 1024 --runs 3]
+ *   npm run bench:stream [-- --size-mb 200 --runs 5]
+ *   BENCH_PROFILE=/tmp/prof npm run bench:stream     (--cpu-prof of the app and the bare proxy)
  *
- * The origin here is nginx-less: a plain Node static server from tests/fixtures/origin.ts,
- * in its own process so it does not share a core's event loop with the measuring code.
- * Prints figures; asserts nothing.
+ * The direct path's origin is a plain Node static server from tests/fixtures/origin.ts, in its own
+ * process so it does not share a core's event loop with the measuring code; the offload's origin
+ * is nginx serving the same file, as is its baseline. Prints figures; asserts nothing.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { getFreePort } from "../scripts/lib/services";
 import { egressAllow, startApp } from "../tests/support/app";
+import { analyzed, createToken, type AnalysisFormat } from "../tests/support/api";
 import { signedUpClient } from "../tests/support/http";
+import { startNginxFront, startNginxStatic } from "../tests/support/nginx-front";
 import { arg, percentile, printTable, startBenchServices } from "./support";
 
 const run = promisify(execFile);
-const SIZE_MB = arg("size-mb", 1024);
+const SIZE_MB = arg("size-mb", 200);
 const RUNS = arg("runs", 5);
 
 const median = (values: number[]) => percentile(values, 50);
 
-function spawnHelper(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+const PROFILE = process.env.BENCH_PROFILE;
+const profileArgs = PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`] : [];
+
+function spawnHelper(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
     child.stdout.once("data", (line: Buffer) => resolve({ child, url: line.toString().trim() }));
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
   });
@@ -45,16 +54,29 @@ async function curlSeconds(url: string) {
   return { seconds: total, size, ttfb };
 }
 
-/** MB/s for each URL, in rounds of one download from each in turn: drift (other work, caches) hits all alike. */
-async function throughputs(urls: string[]) {
+/** CPU time (user + system) a process has used so far, in ms, from /proc. */
+function cpuMs(pid: number | undefined) {
+  if (!pid) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/**
+ * MB/s for each URL, in rounds of one download from each in turn: drift (other work, caches) hits
+ * all alike. With `pids`, also the CPU ms that process spent on each download.
+ */
+async function throughputs(urls: string[], pids: Array<number | undefined> = []) {
   const samples = urls.map(() => [] as number[]);
+  const cpu = urls.map(() => [] as number[]);
   for (let i = 0; i < RUNS; i++) {
     for (const [j, url] of urls.entries()) {
+      const before = cpuMs(pids[j]);
       const { seconds, size } = await curlSeconds(url);
       samples[j].push(size / seconds / 1e6);
+      cpu[j].push(cpuMs(pids[j]) - before);
     }
   }
-  return samples;
+  return { samples, cpu };
 }
 
 /** The median of the per-round ratios a[i] / b[i]. */
@@ -63,15 +85,25 @@ const pairedRatio = (a: number[], b: number[]) => median(a.map((value, i) => val
 const services = await startBenchServices("stream");
 
 const helpers: ChildProcess[] = [];
+const stops: Array<() => Promise<void>> = [];
 try {
   console.error(`making a ${SIZE_MB} MB fixture…`);
-  const origin = await spawnHelper("bench/origin-process.ts", { BENCH_SIZE_MB: String(SIZE_MB) });
+  // The origin process writes its URLs here: one file per run, benchmarks may run side by side.
+  const originFile = path.join(mkdtempSync(path.join(os.tmpdir(), "tvn-bench-stream-")), "origin.json");
+  const origin = await spawnHelper("bench/origin-process.ts", { BENCH_SIZE_MB: String(SIZE_MB), BENCH_ORIGIN_FILE: originFile });
   helpers.push(origin.child);
-  const { large, mp4 } = JSON.parse(readFileSync(path.join(os.tmpdir(), "tvn-bench-origin.json"), "utf8")) as { large: string; mp4: string };
+  const { large, mp4, largeFile } = JSON.parse(readFileSync(originFile, "utf8")) as { large: string; mp4: string; largeFile: string };
+  const nginxOrigin = await startNginxStatic(path.dirname(largeFile));
+  stops.push(nginxOrigin.stop);
+  const nginxLarge = `${nginxOrigin.baseUrl}/${path.basename(largeFile)}`;
 
   const app = await startApp({
     env: {
-      ...egressAllow({ baseUrl: origin.url }),
+      ...egressAllow({ baseUrl: origin.url }, { baseUrl: new URL(mp4).origin }, nginxOrigin),
+      // Offload applies only to requests through the front (X-Offload-Front); the rest stream here.
+      STREAM_OFFLOAD: "nginx",
+      TRUST_PROXY: "1",
+      ...(PROFILE ? { TVN_NODE_ARGS: profileArgs.join(" ") } : {}),
       AUTH_RATE_LIMIT_PER_IP: "100000",
       API_RATE_LIMIT_PER_MINUTE: "100000",
       MAX_CONCURRENT_STREAMS: "200",
@@ -81,39 +113,34 @@ try {
     },
   });
   const client = await signedUpClient(app.baseUrl, "bench");
-  const tokenFor = async (url: string, pick: (f: { id: string; derived: string | null }) => boolean) => {
-    const { requestId } = (await (
-      await client.request("/api/streaming/analyze", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url }) })
-    ).json()) as { requestId: string };
-    for (;;) {
-      const view = (await (await client.request(`/api/streaming/analyze/${requestId}`)).json()) as {
-        status: string;
-        result?: { formats: Array<{ id: string; derived: string | null }> };
-      };
-      if (view.status === "completed") {
-        const format = view.result!.formats.find(pick)!;
-        const created = (await (
-          await client.request("/api/streaming/token", {
-            method: "POST",
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ requestId, formatId: format.id }),
-          })
-        ).json()) as { streamUrl: string };
-        return `${app.baseUrl}${created.streamUrl}`;
-      }
-      if (view.status === "failed") throw new Error("analysis failed");
-      await sleep(50);
-    }
+  // A link to the first format `pick` accepts; any refusal on the way stops the run with its answer.
+  const tokenFor = async (url: string, pick: (f: AnalysisFormat) => boolean) => {
+    const analysis = await analyzed(client, url);
+    const format = analysis.result.formats.find(pick);
+    if (!format) throw new Error(`no such format in ${JSON.stringify(analysis.result.formats.map((f) => f.id))}`);
+    const { status, body } = await createToken(client, analysis.requestId, format.id);
+    if (status !== 201) throw new Error(`link refused (${status}): ${JSON.stringify(body)}`);
+    return `${app.baseUrl}${body.streamUrl}`;
   };
 
   // Direct path.
   const proxyPort = await getFreePort();
-  const proxy = await spawnHelper("bench/bare-proxy.ts", { BENCH_PORT: String(proxyPort), BENCH_UPSTREAM: origin.url });
+  const proxy = await spawnHelper("bench/bare-proxy.ts", { BENCH_PORT: String(proxyPort), BENCH_UPSTREAM: origin.url }, profileArgs);
   helpers.push(proxy.child);
   const directUrl = await tokenFor(large, (f) => !f.derived);
   const largePath = new URL(large).pathname;
-  const [originRuns, proxyRuns, directRuns] = await throughputs([large, `${proxy.url}${largePath}`, directUrl]);
+  const direct = await throughputs([large, `${proxy.url}${largePath}`, directUrl], [undefined, proxy.child.pid, app.web.pid]);
+  const [originRuns, proxyRuns, directRuns] = direct.samples;
   const [originMBs, bareProxyMBs, directMBs] = [originRuns, proxyRuns, directRuns].map(median);
+  const [proxyCpu, webCpu] = [median(direct.cpu[1]), median(direct.cpu[2])];
+
+  // Offload: the same file from nginx, straight and through the front after the app's checks.
+  const front = await startNginxFront(app.baseUrl);
+  stops.push(front.stop);
+  const offloadUrl = (await tokenFor(nginxLarge, (f) => !f.derived)).replace(app.baseUrl, front.baseUrl);
+  const offload = await throughputs([nginxLarge, offloadUrl]);
+  const [nginxRuns, offloadRuns] = offload.samples;
+  const offloadRatio = pairedRatio(offloadRuns, nginxRuns);
 
   // Pipe path: the audio-only conversion of the small clip, repeated, and remuxing of the large file.
   const pipePort = await getFreePort();
@@ -166,6 +193,19 @@ try {
       target: "≥ 0.9 × proxy",
       met: directRatio >= 0.9,
     },
+    {
+      measure: `CPU per ${SIZE_MB} MB: bare proxy → web process (direct path)`,
+      figure: `${proxyCpu.toFixed(0)} → ${webCpu.toFixed(0)} ms`,
+      ratio: `${(webCpu / proxyCpu).toFixed(2)} × proxy`,
+    },
+    { measure: "nginx serving the file (baseline)", figure: `${median(nginxRuns).toFixed(0)} MB/s`, ratio: "1.00" },
+    {
+      measure: "offload: nginx front after the app's checks (STREAM_OFFLOAD=nginx)",
+      figure: `${median(offloadRuns).toFixed(0)} MB/s`,
+      ratio: `${offloadRatio.toFixed(2)} × nginx`,
+      target: "≥ 0.8 × nginx",
+      met: offloadRatio >= 0.8,
+    },
     { measure: "bare ffmpeg audio extraction > /dev/null", figure: `${median(bareFfmpeg).toFixed(2)} s`, ratio: "1.00" },
     {
       measure: "bare Node server piping ffmpeg (baseline)",
@@ -195,6 +235,7 @@ try {
     },
   ]);
 } finally {
+  for (const stop of stops.reverse()) await stop();
   for (const child of helpers) child.kill("SIGTERM");
   await services.stop();
 }

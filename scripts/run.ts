@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { GLIBC_TUNABLES } from "./lib/malloc";
 import { resolvePostgresDir, startPostgres, startRedis, stopChild, type RunningService } from "./lib/services";
 
 const dev = process.argv.includes("--dev");
@@ -40,6 +41,7 @@ const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: dev ? "development" :
 const secrets = loadSecrets();
 env.SESSION_SECRET ||= secrets.sessionSecret;
 env.STREAM_TOKEN_SECRET ||= secrets.streamTokenSecret;
+env.GLIBC_TUNABLES ||= GLIBC_TUNABLES;
 // Web and workers find the yt-dlp release `npm run ytdlp:update` installed under the same folder.
 env.TVN_DATA_DIR = dataDir;
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup: installs what is missing and nothing else.
-#   - Debian packages: yt-dlp, ffmpeg, postgresql, redis-server, chromium,
+#   - Debian packages: yt-dlp, ffmpeg, postgresql, redis-server, chromium, nginx (the offload
+#     front, scripts/nginx-front.sh),
 #     and with --test also prometheus, docker-compose, aria2 and unzip (the tests check the
 #     metrics output with promtool, the compose file with `docker-compose config`, downloads
 #     with aria2c's parallel Range requests, and the playlist ZIPs with unzip -t)
@@ -16,6 +17,7 @@ have yt-dlp || missing+=(yt-dlp)
 have redis-server || missing+=(redis-server)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 have chromium || missing+=(chromium)
+{ have nginx || [[ -x /usr/sbin/nginx ]]; } || missing+=(nginx)
 have setpriv || missing+=(util-linux)
 if [[ "${1:-}" == "--test" ]]; then
   have promtool || missing+=(prometheus)

@@ -152,7 +152,9 @@ export function createApp({ build, mode, emitToUser }: { build: ServerBuild; mod
   app.set("trust proxy", config.trustProxy);
   app.use(requestLogger());
   app.use(securityHeaders(mode));
-  app.use(compression({ filter: (req, res) => !req.path.startsWith(STREAM_PATH) && compression.filter(req, res) }));
+  // Downloads skip the middleware altogether: not even its write wrappers sit on the bytes path.
+  const compress = compression();
+  app.use((req, res, next) => (req.path.startsWith(STREAM_PATH) ? next() : compress(req, res, next)));
   app.use(sameSiteOnly);
   app.use("/api/streaming", apiBudget);
   // Hashed build assets never change under the same name; everything else in public/ may.

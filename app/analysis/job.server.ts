@@ -9,7 +9,7 @@ import { logger, processRegistry } from "~/platform/index.server";
 import { urlHash, writeCachedAnalysis } from "./cache.server";
 import type { AnalysisJob, AnalysisProgress, AnalysisStage } from "./queue.server";
 import { analysisRequests } from "./tables";
-import { AnalysisError, enrichWithProbe, fetchVideoInfo } from "./ytdlp.server";
+import { AnalysisError, enrichWithProbe, fetchVideoInfo, looksLikeMediaFile, probeMedia, type ProbeOutput } from "./ytdlp.server";
 
 /** The worker side of an analysis: what a job does, from yt-dlp to the stored result. */
 
@@ -78,10 +78,10 @@ function playlistResult(info: YtDlpInfo): { result: AnalysisResult; sources: Rec
   return { result, sources: {} };
 }
 
-async function videoResult(job: Job<AnalysisJob>, fetched: YtDlpInfo, signal: AbortSignal | undefined) {
+async function videoResult(job: Job<AnalysisJob>, fetched: YtDlpInfo, signal: AbortSignal | undefined, early: Map<string, Promise<ProbeOutput | null>>) {
   const { info, refusal } = await dropBlockedFormats(fetched);
   await reportStage(job, "probing", 60);
-  const enriched = await enrichWithProbe(info, { signal });
+  const enriched = await enrichWithProbe(info, { signal, early });
   await reportStage(job, "parsing", 85);
   const normalised = normaliseInfo(enriched);
   const { sources } = normalised;
@@ -117,8 +117,22 @@ export async function processAnalysisJob(job: Job<AnalysisJob>, signal?: AbortSi
   try {
     await reportStage(job, "fetching", 10);
     await assertEgressAllowed(url);
-    const fetched = await fetchVideoInfo(url, { signal });
-    const { result, sources } = fetched._type === "playlist" ? playlistResult(fetched) : await videoResult(job, fetched, signal);
+    // A direct link to a file is probed while yt-dlp reads it: the probe then costs no time of its own.
+    const early = new Map(
+      looksLikeMediaFile(url)
+        ? [
+            [
+              url,
+              probeMedia(url, {}, { signal }).catch((err: unknown) => {
+                logger.warn({ err, requestId }, "the early probe could not run");
+                return null;
+              }),
+            ],
+          ]
+        : [],
+    );
+    const fetched = await fetchVideoInfo(url, { signal, warm: true });
+    const { result, sources } = fetched._type === "playlist" ? playlistResult(fetched) : await videoResult(job, fetched, signal, early);
 
     const finishedAt = new Date();
     await db

@@ -1,7 +1,12 @@
+import type { ChildProcessByStdio } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import type { Socket } from "node:net";
+import path from "node:path";
+import type { Readable, Writable } from "node:stream";
 import { config } from "~/config.server";
 import { isMediaExtension, type YtDlpFormat, type YtDlpInfo } from "~/lib/formats";
 import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
-import { logger, spawnTool } from "~/platform/index.server";
+import { logger, spawnTool, spawnToolWithInput } from "~/platform/index.server";
 import { ytDlpCommand } from "./ytdlp-binary.server";
 
 /** A failure users can be told about; `retryable` decides whether BullMQ tries again. */
@@ -61,15 +66,22 @@ export function classifyYtDlpError(stderr: string): AnalysisError {
   return new AnalysisError("extractor_error", "The video page could not be analysed.", true);
 }
 
-type RunOptions = { signal?: AbortSignal; timeoutMs: number; stdoutLimit?: number; env?: NodeJS.ProcessEnv };
+type RunOptions = {
+  signal?: AbortSignal;
+  timeoutMs: number;
+  stdoutLimit?: number;
+  env?: NodeJS.ProcessEnv;
+  /** A child already started (a standby yt-dlp) instead of spawning `command`. */
+  child?: ChildProcessByStdio<null | Writable, Readable, Readable>;
+};
 
 /**
  * Runs a tool with arguments (never a shell), collects stdout/stderr with a
  * size cap, and kills it on timeout or abort: TERM first, KILL 2 s later.
  */
-function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit = 64 * 1024 * 1024, env }: RunOptions) {
+function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit = 64 * 1024 * 1024, env, child: started }: RunOptions) {
   return new Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }>((resolve, reject) => {
-    const child = spawnTool(command, args, { env });
+    const child = started ?? spawnTool(command, args, { env });
     const out: Buffer[] = [];
     let outBytes = 0;
     let stderr = "";
@@ -107,13 +119,79 @@ function run(command: string, args: string[], { signal, timeoutMs, stdoutLimit =
 }
 
 /**
+ * A yt-dlp waiting with its imports done: Python loading yt-dlp is most of
+ * a short analysis, so the worker pays it before the job arrives. The
+ * standby runs yt-dlp's own script (or release zipapp) with the arguments it
+ * reads from stdin — the same program, same output — and the next one starts
+ * once that run is over. Only for a yt-dlp that is a Python script or zipapp
+ * (Debian's and the releases are); otherwise yt-dlp is spawned.
+ */
+const STANDBY_SCRIPT = [
+  "import json, runpy, sys",
+  // A release zipapp carries its own yt_dlp: import that one, not a system copy.
+  "sys.path.insert(0, sys.argv[1])",
+  "import yt_dlp",
+  "from yt_dlp.extractor import gen_extractor_classes",
+  "gen_extractor_classes()",
+  "line = sys.stdin.readline()",
+  "if not line: sys.exit(0)",
+  "sys.argv = [sys.argv[1], *json.loads(line)]",
+  "runpy.run_path(sys.argv[0], run_name='__main__')",
+].join("\n");
+
+let standby: { command: string; child: ChildProcessByStdio<Writable, Readable, Readable> } | null = null;
+
+/** The Python that runs a yt-dlp command, from its #! line; null for a binary or anything unexpected. */
+async function pythonOf(command: string) {
+  const candidates = command.includes("/") ? [command] : (process.env.PATH ?? "").split(":").map((dir) => path.join(dir, command));
+  for (const script of candidates) {
+    const head = await readFile(script).then(
+      (bytes) => bytes.subarray(0, 200).toString("latin1").split("\n")[0],
+      () => null,
+    );
+    if (head === null) continue;
+    const match = /^#!\s*(\S+)(?:\s+(\S+))?\s*$/.exec(head);
+    const python = match && (path.basename(match[1]) === "env" ? match[2] : match[1]);
+    return python && /^python3?(\.\d+)?$/.test(path.basename(python)) ? { python, script } : null;
+  }
+  return null;
+}
+
+/** Takes the waiting yt-dlp if it is alive and of this command (a new release replaces it); the caller hands it its arguments. */
+function takeStandby(command: string) {
+  const waiting = standby;
+  standby = null;
+  if (!waiting) return null;
+  const { child } = waiting;
+  if (waiting.command !== command || child.exitCode !== null || child.signalCode !== null) {
+    child.kill("SIGKILL");
+    return null;
+  }
+  for (const pipe of [child.stdin, child.stdout, child.stderr]) (pipe as Partial<Socket>).ref?.();
+  return child;
+}
+
+/** Starts the next standby, once a run is over: its imports must not compete with the run for the CPU. */
+async function startStandby(command: string, env: NodeJS.ProcessEnv) {
+  const tool = await pythonOf(command);
+  if (!tool || standby) return;
+  const child = spawnToolWithInput(tool.python, ["-c", STANDBY_SCRIPT, tool.script], { env });
+  child.on("error", (err) => logger.warn({ err }, "could not start a standby yt-dlp"));
+  // Idle, it must not keep the worker alive; setpriv's pdeathsig ends it with the worker.
+  child.unref();
+  for (const pipe of [child.stdin, child.stdout, child.stderr]) (pipe as Partial<Socket>).unref?.();
+  standby = { command, child };
+}
+
+/**
  * `yt-dlp -J` for one URL: no config files, bounded in time. A URL that is
  * both a video and a playlist means the video (`--no-playlist`); a playlist
  * is listed flat (titles and URLs, each entry resolved when downloaded).
+ * `warm`: run it in the standby yt-dlp (the worker), and keep one ready.
  */
 export async function fetchVideoInfo(
   url: string,
-  { signal, timeoutSeconds = config.ANALYSIS_TIMEOUT_SECONDS }: { signal?: AbortSignal; timeoutSeconds?: number } = {},
+  { signal, timeoutSeconds = config.ANALYSIS_TIMEOUT_SECONDS, warm = false }: { signal?: AbortSignal; timeoutSeconds?: number; warm?: boolean } = {},
 ): Promise<YtDlpInfo> {
   const socketTimeout = Math.min(20, timeoutSeconds);
   // yt-dlp has no network of its own: every request goes through the egress proxy.
@@ -135,11 +213,17 @@ export async function fetchVideoInfo(
   const command = ytDlpCommand();
   let result;
   try {
-    result = await run(command, args, { signal, timeoutMs: timeoutSeconds * 1000, env });
+    const child = warm ? takeStandby(command) : null;
+    // A standby that died meanwhile fails the write; its exit then fails the run like any yt-dlp's.
+    child?.stdin.on("error", (err) => logger.warn({ err }, "the standby yt-dlp was gone"));
+    child?.stdin.end(`${JSON.stringify(args)}\n`);
+    result = await run(command, args, { signal, timeoutMs: timeoutSeconds * 1000, env, child: child ?? undefined });
   } catch (err) {
     // run() rejects only when the tool cannot be started at all.
     logger.error({ err, command }, "could not start yt-dlp");
     throw new AnalysisError("tool_missing", "The analyser (yt-dlp) is not installed on the server.", false, { cause: err });
+  } finally {
+    if (warm) void startStandby(command, env);
   }
   if (signal?.aborted) throw new AnalysisError("cancelled", "The analysis was cancelled.", true);
   if (result.timedOut) throw new AnalysisError("timeout", `The site did not answer within ${timeoutSeconds} seconds.`, true);
@@ -155,7 +239,7 @@ export async function fetchVideoInfo(
 }
 
 type ProbeStream = { codec_type?: string; codec_name?: string; width?: number; height?: number; avg_frame_rate?: string };
-type ProbeOutput = { streams?: ProbeStream[]; format?: { duration?: string; size?: string; bit_rate?: string; probe_score?: number } };
+export type ProbeOutput = { streams?: ProbeStream[]; format?: { duration?: string; size?: string; bit_rate?: string; probe_score?: number } };
 
 /**
  * ffprobe guesses at anything: a long text file reads as AMR-WB audio with a
@@ -182,44 +266,57 @@ function frameRate(rate: string | undefined) {
   return num && den ? Math.round((num / den) * 100) / 100 : null;
 }
 
+/** ffprobe of one URL (through the egress proxy), a few seconds at most; null when it tells nothing. */
+export async function probeMedia(url: string, httpHeaders: Record<string, string>, { signal }: { signal?: AbortSignal } = {}): Promise<ProbeOutput | null> {
+  const headers = Object.entries(httpHeaders)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join("");
+  const { proxyUrl, env } = await childEgress();
+  const args = [
+    "-v",
+    "error",
+    "-show_streams",
+    "-show_format",
+    "-of",
+    "json",
+    "-rw_timeout",
+    "5000000",
+    "-protocol_whitelist",
+    FFMPEG_PROTOCOLS,
+    "-http_proxy",
+    proxyUrl,
+  ];
+  if (headers) args.push("-headers", headers);
+  args.push("-i", url);
+  const probe = await run(config.FFPROBE_PATH, args, { signal, timeoutMs: 8_000, stdoutLimit: 1024 * 1024, env }).catch((err: unknown) => {
+    logger.warn({ err }, "could not start ffprobe");
+    return null;
+  });
+  if (!probe || probe.code !== 0) return null;
+  return parseProbe(probe.stdout);
+}
+
+/** A submitted address that names a media file: it can be probed while yt-dlp reads it (no extra wait after). */
+export const looksLikeMediaFile = (url: string) => URL.canParse(url) && isMediaExtension(/\.(\w+)$/.exec(new URL(url).pathname)?.[1]);
+
 /**
  * Generic pages tell yt-dlp little (no size, codecs or resolution). For those
  * formats, ffprobe reads the container header of the upstream file — a few
  * kilobytes — so users see real badges and sizes. Bounded: at most six
  * formats, a few seconds each, and failures just leave the fields unknown.
+ * `early` holds probes started before yt-dlp answered, by URL; one that told
+ * nothing is made again with the format's own headers.
  */
-export async function enrichWithProbe(info: YtDlpInfo, { signal }: { signal?: AbortSignal } = {}): Promise<YtDlpInfo> {
+export async function enrichWithProbe(
+  info: YtDlpInfo,
+  { signal, early = new Map() }: { signal?: AbortSignal; early?: Map<string, Promise<ProbeOutput | null>> } = {},
+): Promise<YtDlpInfo> {
   const formats = info.formats?.length ? info.formats : info.url ? [info] : [];
   const needy = formats.filter((f) => f.url && !f.height && f.vcodec !== "none" && !f.acodec).slice(0, 6);
   let duration = info.duration ?? null;
   await Promise.all(
     needy.map(async (format: YtDlpFormat) => {
-      const headers = Object.entries(format.http_headers ?? {})
-        .map(([k, v]) => `${k}: ${v}\r\n`)
-        .join("");
-      const { proxyUrl, env } = await childEgress();
-      const args = [
-        "-v",
-        "error",
-        "-show_streams",
-        "-show_format",
-        "-of",
-        "json",
-        "-rw_timeout",
-        "5000000",
-        "-protocol_whitelist",
-        FFMPEG_PROTOCOLS,
-        "-http_proxy",
-        proxyUrl,
-      ];
-      if (headers) args.push("-headers", headers);
-      args.push("-i", format.url!);
-      const probe = await run(config.FFPROBE_PATH, args, { signal, timeoutMs: 8_000, stdoutLimit: 1024 * 1024, env }).catch((err: unknown) => {
-        logger.warn({ err }, "could not start ffprobe");
-        return null;
-      });
-      if (!probe || probe.code !== 0) return;
-      const parsed = parseProbe(probe.stdout);
+      const parsed = (await early.get(format.url!)) ?? (await probeMedia(format.url!, format.http_headers ?? {}, { signal }));
       if (!parsed) return;
       if ((parsed.format?.probe_score ?? 0) < CONFIDENT_PROBE_SCORE && !isMediaExtension(format.ext)) {
         format.vcodec = "none";

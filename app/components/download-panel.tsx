@@ -176,8 +176,9 @@ function ServerProgress({ tokenId }: { tokenId: string }) {
   if (!progress && !end) return null;
 
   const percent = progress?.total ? Math.min(100, Math.round((progress.bytes / progress.total) * 100)) : null;
-  const text =
-    end?.status === "completed"
+  const text = end?.handedOff
+    ? t("download.handedOff")
+    : end?.status === "completed"
       ? t("download.serverDone", { bytes: f.bytes(end.bytes) })
       : end
         ? t("download.serverEnded", { status: t(`download.serverStatus.${end.status}`), bytes: f.bytes(end.bytes) })
@@ -191,7 +192,7 @@ function ServerProgress({ tokenId }: { tokenId: string }) {
             .join(" · ");
   return (
     <div className="mt-4 space-y-1" data-testid="progress" data-status={end?.status ?? "downloading"}>
-      <ProgressBar percent={end?.status === "completed" ? 100 : percent} label={t("download.progress")} />
+      <ProgressBar percent={end?.handedOff ? null : end?.status === "completed" ? 100 : percent} label={t("download.progress")} />
       <p className="text-sm text-emerald-900 dark:text-emerald-100" data-testid="progress-text">
         {text}
       </p>

@@ -25,13 +25,14 @@ class UpstreamError extends Error {
 }
 
 /** One upstream GET under the egress policy (every redirect hop checked), until its headers arrive. */
-async function fetchUpstream(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
+async function fetchUpstream(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<{ response: IncomingMessage; url: string }> {
   const headersTimeout = new AbortController();
   const timer = setTimeout(() => headersTimeout.abort(new Error("upstream sent no headers in time")), HEADERS_TIMEOUT_MS);
   try {
-    const { response } = await fetchUnderPolicy(url, { headers, signal: AbortSignal.any([signal, headersTimeout.signal]) });
+    const fetched = await fetchUnderPolicy(url, { headers, signal: AbortSignal.any([signal, headersTimeout.signal]) });
+    const { response } = fetched;
     const status = response.statusCode ?? 502;
-    if (status === 200 || status === 206 || status === 416) return response;
+    if (status === 200 || status === 206 || status === 416) return fetched;
     response.resume();
     throw new UpstreamError(status, status >= 500 || status === 429);
   } finally {
@@ -49,7 +50,7 @@ async function reResolve(analysisId: string, pageUrl: string, formatId: string):
 /** A source's whole file, as it is (a playlist entry in a ZIP): one GET under the policy, no Range. */
 export async function openWhole(source: FormatSource, signal: AbortSignal): Promise<Upstream> {
   try {
-    const response = await fetchUpstream(source.url, { ...source.headers, "Accept-Encoding": "identity" }, signal);
+    const { response } = await fetchUpstream(source.url, { ...source.headers, "Accept-Encoding": "identity" }, signal);
     if (response.statusCode === 200) return { status: 200, headers: {}, body: response };
     response.resume();
     throw new UpstreamError(response.statusCode ?? 502, false);
@@ -60,22 +61,37 @@ export async function openWhole(source: FormatSource, signal: AbortSignal): Prom
 }
 
 export async function openDirect(token: StreamToken, source: FormatSource, request: Request, signal: AbortSignal): Promise<Upstream> {
-  const headers: Record<string, string> = { ...source.headers, "Accept-Encoding": "identity" };
+  const extra: Record<string, string> = {};
   for (const name of ["range", "if-range"]) {
     const value = request.headers.get(name);
-    if (value) headers[name] = value;
+    if (value) extra[name] = value;
   }
+  const { response: res } = await connectUpstream(token, source, extra, signal);
+  const passed: Record<string, string> = {};
+  for (const name of ["content-length", "content-range", "etag", "last-modified"]) {
+    const value = res.headers[name];
+    if (typeof value === "string") passed[name] = value;
+  }
+  return { status: res.statusCode!, headers: passed, body: res };
+}
+
+/**
+ * The format's upstream answering 200/206/416 under the egress policy: retried
+ * when it fails before its headers, re-resolved once when its URL expired.
+ * Also what the offload mode checks before it hands the transfer to nginx.
+ */
+export async function connectUpstream(
+  token: StreamToken,
+  source: FormatSource,
+  extra: Record<string, string>,
+  signal: AbortSignal,
+): Promise<{ response: IncomingMessage; url: string; headers: Record<string, string> }> {
+  const headers: Record<string, string> = { ...source.headers, "Accept-Encoding": "identity", ...extra };
   let url = source.url;
   let reResolved = false;
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await fetchUpstream(url, headers, signal);
-      const passed: Record<string, string> = {};
-      for (const name of ["content-length", "content-range", "etag", "last-modified"]) {
-        const value = res.headers[name];
-        if (typeof value === "string") passed[name] = value;
-      }
-      return { status: res.statusCode!, headers: passed, body: res };
+      return { ...(await fetchUpstream(url, headers, signal)), headers };
     } catch (err) {
       if (signal.aborted) throw err;
       if (err instanceof EgressBlockedError) {

@@ -12,6 +12,7 @@ import { openDirect, type Upstream } from "./direct.server";
 import { openMedia, openSubtitles } from "./media.server";
 import { isConvertedAudio } from "./media-plan.server";
 import { openPipe } from "./pipe.server";
+import { handOffHeaders, offloadRequested, recordHandOff } from "./offload.server";
 import { openPlaylistZip } from "./playlist-zip.server";
 import { countedBody } from "./progress.server";
 import { CONTENT_TYPES, dispositionFor } from "./responses.server";
@@ -124,6 +125,17 @@ async function startTransfer({ row, format, analysis, streamId, request, emit }:
     "Cache-Control": "no-store",
   });
   if (row.delivery === "direct") headers.set("Accept-Ranges", "bytes");
+
+  // Offload (STREAM_OFFLOAD=nginx): checked here, the bytes moved by the front. See offload.server.ts.
+  const source = format && analysis.sources?.[format.id];
+  if (row.delivery === "direct" && source && offloadRequested(request)) {
+    const handOff = await handOffHeaders(row, source, request);
+    if (handOff) {
+      await recordHandOff({ row, streamId, emit });
+      for (const [name, value] of Object.entries(handOff)) headers.set(name, value);
+      return new Response(null, { status: 200, headers });
+    }
+  }
 
   const upstream = await openUpstream({ row, format, analysis, request, emit });
   for (const [name, value] of Object.entries(upstream.headers)) headers.set(name, value);

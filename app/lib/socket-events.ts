@@ -12,7 +12,8 @@ export type AnalysisUpdate = {
 export type StreamProgress = { tokenId: string; bytes: number; total: number | null; speed: number; eta: number | null; sentAt: number };
 /** completed; aborted (the client went away or the link was revoked); failed (source or server); interrupted (the server shut down). */
 export type StreamOutcome = "completed" | "aborted" | "failed" | "interrupted";
-export type StreamEnd = { tokenId: string; status: StreamOutcome; bytes: number };
+/** `handedOff`: the nginx front moves the bytes (STREAM_OFFLOAD), so the server knows neither progress nor bytes. */
+export type StreamEnd = { tokenId: string; status: StreamOutcome; bytes: number; handedOff?: boolean };
 /** A playlist ZIP's entry `position` of `count` (`index` is its number in the playlist). */
 export type StreamEntry = { tokenId: string; index: number; position: number; count: number; status: "started" | "done" | "failed" };
 

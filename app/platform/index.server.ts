@@ -8,5 +8,5 @@ export { consume, createLimiter, limitHeaders, type LimitOutcome } from "./limit
 export { logger } from "./logger.server";
 export { processIdentity, processRegistry } from "./metrics.server";
 export { createProducer } from "./queues.server";
-export { spawnTool } from "./tools.server";
+export { spawnTool, spawnToolWithInput } from "./tools.server";
 export { closeRedis, createBlockingRedis, redis, redisReady } from "./redis.server";

@@ -11,6 +11,7 @@ export async function analyzed(client: Client, url: string): Promise<Analysis> {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ url }),
   });
+  if (!response.ok) throw new Error(`analysis refused (${response.status}): ${await response.text()}`);
   const { requestId } = (await response.json()) as { requestId: string };
   for (let i = 0; i < 300; i++) {
     const view = (await (await client.request(`/api/streaming/analyze/${requestId}`)).json()) as Analysis & { status: string };

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { GLIBC_TUNABLES } from "../../scripts/lib/malloc";
 import { getFreePort, stopChild } from "../../scripts/lib/services";
 
 export type RunningApp = {
@@ -43,6 +44,7 @@ export async function startApp({ env = {}, worker = true }: { env?: Record<strin
   const fullEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
+    GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? GLIBC_TUNABLES,
     HOST: "127.0.0.1",
     PORT: String(port),
     SESSION_SECRET: secret(),

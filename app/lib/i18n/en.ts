@@ -178,6 +178,7 @@ export const en = {
   "download.doneHint": "The file was handed to your browser. Find it in your downloads.",
   "download.cancelled": "Cancelled. The link was revoked and the server stopped sending.",
   "download.serverDone": "Done · {bytes} · 100%",
+  "download.handedOff": "Handed to the front server, which sends the file: live progress is not available here. Your browser shows it in its downloads.",
   "download.serverEnded": "Download {status} after {bytes}",
   "download.serverStatus.aborted": "stopped",
   "download.serverStatus.failed": "failed",
