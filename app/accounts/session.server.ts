@@ -7,7 +7,7 @@ import { redirectWithToast, type Toast } from "~/web/index.server";
 import { sessions, users } from "./tables";
 import { safeRedirect } from "~/lib/safe-redirect";
 import { createGuest, publicUserColumns, type PublicUser } from "./users.server";
-import { AppError, consume, createLimiter, limitHeaders, UnavailableError } from "~/platform/index.server";
+import { AppError, clientNetwork, consume, createLimiter, limitHeaders, UnavailableError } from "~/platform/index.server";
 
 type SessionData = { userId: string; ip?: string; userAgent?: string };
 
@@ -117,7 +117,7 @@ const guestStarts = createLimiter({ prefix: "guest-starts", points: config.GUEST
  */
 export async function startGuestSession(request: Request, ip: string): Promise<{ user: PublicUser; cookie: string } | null> {
   if (config.GUEST_DAILY === 0) return null;
-  const outcome = await consume(guestStarts, ip);
+  const outcome = await consume(guestStarts, clientNetwork(ip));
   if (!outcome.allowed) {
     if (outcome.reason === "unavailable") throw new UnavailableError("service_unavailable", "Guest use cannot be checked right now. Please try again shortly.");
     throw new AppError("limited", "too_many_guests", "Too many new visitors from your address. Sign up, or try again later.", { headers: limitHeaders(outcome) });

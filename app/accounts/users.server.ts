@@ -1,8 +1,8 @@
 import { hash, verify } from "@node-rs/argon2";
-import { and, eq, inArray, lt } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt } from "drizzle-orm";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
-import { users, type User } from "./tables";
+import { sessions, users, type User } from "./tables";
 
 export type PublicUser = Pick<User, "id" | "email" | "tier" | "role" | "createdAt">;
 
@@ -46,7 +46,12 @@ export async function createUser({ email, password, guestId }: { email: string; 
       .where(and(eq(users.id, guestId), eq(users.tier, "guest")))
       .returning(publicUserColumns)
       .catch(rethrowEmailTaken);
-    if (user) return user;
+    if (user) {
+      // The guest's session becomes worthless: whoever else holds that cookie (a shared machine,
+      // a planted cookie) must not hold the account. The sign-up starts a fresh session.
+      await db.update(sessions).set({ revokedAt: new Date() }).where(and(eq(sessions.userId, guestId), isNull(sessions.revokedAt)));
+      return user;
+    }
   }
   const [user] = await db.insert(users).values(account).onConflictDoNothing({ target: users.email }).returning(publicUserColumns);
   if (!user) throw new EmailTakenError();

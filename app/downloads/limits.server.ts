@@ -1,6 +1,6 @@
 import type { PublicUser } from "~/accounts/index.server";
 import { config } from "~/config.server";
-import { AppError, limitHeaders, logger, redis, UnavailableError } from "~/platform/index.server";
+import { AppError, clientNetwork, limitHeaders, logger, redis, UnavailableError } from "~/platform/index.server";
 import { TOKEN_COUNTERS } from "./counters.server";
 
 /**
@@ -19,7 +19,7 @@ const activeKey = (userId: string) => `rl:tokens-active:${userId}`;
 const hourlyKey = (userId: string) => `rl:tokens-hour:${userId}`;
 const dayKey = (user: Pick<PublicUser, "id" | "tier">) => `rl:tokens-day-${user.tier}:${user.id}:${today()}`;
 const today = () => new Date().toISOString().slice(0, 10);
-const addressKey = (ip: string) => `rl:tokens-day-guest-ip:${ip}:${today()}`;
+const addressKey = (ip: string) => `rl:tokens-day-guest-ip:${clientNetwork(ip)}:${today()}`;
 const keysFor = (user: Pick<PublicUser, "id" | "tier">, ip: string) => [activeKey(user.id), hourlyKey(user.id), dayKey(user), TOKEN_COUNTERS, addressKey(ip)];
 
 const DAILY: Record<PublicUser["tier"], number> = { free: config.FREE_TIER_DAILY, pro: config.PRO_TIER_DAILY, guest: config.GUEST_DAILY };

@@ -67,7 +67,12 @@ export const streamIdFor = (linkId: string) => `${instanceSlotPrefix}${linkId}:$
 
 export type SlotClaim = "claimed" | "too_many_streams" | "too_many_connections";
 
-export async function claimStreamSlot(userId: string, linkId: string, streamId: string): Promise<SlotClaim> {
+/**
+ * `maxConnections`: how many connections the link may hold. Parallel Range
+ * requests make sense on a direct file; every connection on a converted
+ * (pipe) link would start its own ffmpeg or yt-dlp, so those get one.
+ */
+export async function claimStreamSlot(userId: string, linkId: string, streamId: string, maxConnections = config.MAX_CONNECTIONS_PER_LINK): Promise<SlotClaim> {
   const now = Date.now();
   const claimed = await redis.eval(
     CLAIM,
@@ -79,7 +84,7 @@ export async function claimStreamSlot(userId: string, linkId: string, streamId: 
     streamId,
     SLOT_TTL_MS,
     linkId,
-    config.MAX_CONNECTIONS_PER_LINK,
+    maxConnections,
   );
   return claimed === 1 ? "claimed" : claimed === 0 ? "too_many_streams" : "too_many_connections";
 }

@@ -87,8 +87,12 @@ export async function openStream({
   const knownWithoutFormat = !!row.options?.entries || row.formatId === SUBTITLES_FORMAT;
   if (!analysis || (!format && !knownWithoutFormat)) throw new AppError("gone", "format_gone", "The analysis behind this link no longer exists.");
 
+  // A HEAD (curl -I, wget --spider, download managers probing) is described, never transferred:
+  // no slot, no upstream, no child process (Remix drops a HEAD's body unread).
+  if (request.method === "HEAD") return new Response(null, { status: 200, headers: describe(row, request) });
+
   const streamId = streamIdFor(row.id);
-  const claim = await claimStreamSlot(row.userId, row.id, streamId).catch((err: unknown) => {
+  const claim = await claimStreamSlot(row.userId, row.id, streamId, row.delivery === "direct" ? config.MAX_CONNECTIONS_PER_LINK : 1).catch((err: unknown) => {
     throw new UnavailableError("service_unavailable", "Download limits cannot be checked right now. Please try again shortly.", { cause: err });
   });
   if (claim === "too_many_streams") {
@@ -97,7 +101,8 @@ export async function openStream({
     });
   }
   if (claim === "too_many_connections") {
-    throw new AppError("limited", "too_many_connections", `A download link can have at most ${config.MAX_CONNECTIONS_PER_LINK} connections open at once.`, {
+    const most = row.delivery === "direct" ? config.MAX_CONNECTIONS_PER_LINK : 1;
+    throw new AppError("limited", "too_many_connections", `A download link can have at most ${most} connection${most === 1 ? "" : "s"} open at once.`, {
       retryAfterSeconds: 5,
     });
   }
@@ -117,14 +122,20 @@ export async function openStream({
   }
 }
 
-async function startTransfer({ row, format, analysis, streamId, request, emit }: Transfer): Promise<Response> {
-  // Headers first: nothing is opened upstream for a response that cannot be described.
+/** What a download is, before any byte: its type, its file name, whether it can be resumed. */
+function describe(row: Transfer["row"], request: Request) {
   const headers = new Headers({
     "Content-Type": CONTENT_TYPES[row.ext] ?? "application/octet-stream",
     "Content-Disposition": dispositionFor(downloadFileName(row.title, row.ext), request.headers.get("User-Agent")),
     "Cache-Control": "no-store",
   });
   if (row.delivery === "direct") headers.set("Accept-Ranges", "bytes");
+  return headers;
+}
+
+async function startTransfer({ row, format, analysis, streamId, request, emit }: Transfer): Promise<Response> {
+  // Headers first: nothing is opened upstream for a response that cannot be described.
+  const headers = describe(row, request);
 
   // Offload (STREAM_OFFLOAD=nginx): checked here, the bytes moved by the front. See offload.server.ts.
   const source = format && analysis.sources?.[format.id];

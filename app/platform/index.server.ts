@@ -3,6 +3,7 @@
  * connections, rate limiters, BullMQ producers, the process' metric registry
  * and the domain error base. It knows no capability.
  */
+export { clientNetwork } from "./client-network";
 export { AppError, isOutage, UnavailableError, type ErrorKind } from "./errors";
 export { consume, createLimiter, limitHeaders, type LimitOutcome } from "./limits.server";
 export { logger } from "./logger.server";

@@ -28,10 +28,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const submission = parseWithZod(formData, { schema: AnalyzeFormSchema });
   if (submission.status !== "success") return data(submission.reply(), { status: 400 });
 
+  // A visitor without an account becomes a guest here (when guests are allowed). The guest's
+  // cookie goes with every answer, a refusal included, so a retry does not make another guest.
+  let guestCookie: string | null = null;
   try {
-    // A visitor without an account becomes a guest here (when guests are allowed).
     const signedIn = await getUser(request);
     const guest = signedIn ? null : await startGuestSession(request, context.clientIp);
+    guestCookie = guest?.cookie ?? null;
     const user = signedIn ?? guest?.user;
     if (!user) {
       // Guests are off: keep what they pasted across the sign-in, and say why they are there.
@@ -39,11 +42,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
       throw await redirectWithToast(`/login?${new URLSearchParams({ redirectTo: back })}`, { kind: "info", key: "toast.signInToAnalyze" }, { secure: isSecureRequest(request) });
     }
     const analysis = await requestAnalysis({ user, url: submission.value.url });
-    throw redirect(`/analyze/${analysis.requestId}${submission.value.then ? `?then=${submission.value.then}` : ""}`, guest ? { headers: { "Set-Cookie": guest.cookie } } : undefined);
+    throw redirect(`/analyze/${analysis.requestId}${submission.value.then ? `?then=${submission.value.then}` : ""}`, guestCookie ? { headers: { "Set-Cookie": guestCookie } } : undefined);
   } catch (err) {
     if (err instanceof AppError) {
       const { explain } = await requestTranslator(request);
-      return data(submission.reply({ formErrors: [explain(err)] }), { status: statusOf(err), headers: err.headers });
+      const headers = new Headers(err.headers);
+      if (guestCookie) headers.append("Set-Cookie", guestCookie);
+      return data(submission.reply({ formErrors: [explain(err)] }), { status: statusOf(err), headers });
     }
     throw err;
   }
