@@ -6,6 +6,7 @@ import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { NonceProvider } from "~/lib/nonce";
 import { logger } from "~/platform/index.server";
+import { maskTokens } from "~/web/index.server";
 
 export const streamTimeout = 5_000;
 
@@ -55,5 +56,6 @@ export default function handleRequest(
 
 export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
-  logger.error({ err: error, url: request.url }, "unhandled error in loader or action");
+  const url = new URL(request.url);
+  logger.error({ err: error, url: maskTokens(`${url.pathname}${url.search}`) }, "unhandled error in loader or action");
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
@@ -8,26 +8,12 @@ import { pinoHttp } from "pino-http";
 import { config } from "~/config.server";
 import type { EmitToUser } from "~/lib/socket-events";
 import { limitHeaders, logger } from "~/platform/index.server";
-import { consumeApiRequest, isCrossSite } from "~/web/index.server";
+import { consumeApiRequest, isCrossSite, maskTokens } from "~/web/index.server";
 import { createRequestHandler } from "./remix-handler";
 
 const REQUEST_ID = /^[\w.-]{8,128}$/;
 const POLLED = /^\/(api\/monitoring\/health|metrics|livez|readyz)(\?|$)/;
 const STREAM_PATH = "/api/streaming/stream/";
-
-/**
- * Download tokens travel in paths: logs show `#` and the first characters of
- * the token's SHA-256 instead — the start of the row's token_hash, enough to
- * find the link, useless as a credential. The file name after a stream token
- * (a video's title) stays out of the logs too.
- */
-export function maskTokens(url: string) {
-  return url.replace(
-    /(\/api\/streaming\/(stream|token)\/)([^/?#]{16,})(\/[^?#]*)?/g,
-    (_match, prefix: string, route: string, token: string, rest = "") =>
-      `${prefix}#${createHash("sha256").update(token).digest("hex").slice(0, 12)}${route === "stream" ? "" : rest}`,
-  );
-}
 
 /** One compact line per request with its id: no headers (cookies, tokens), token paths masked. */
 function requestLogger() {

@@ -1,5 +1,5 @@
 import type { ChildProcessByStdio } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import type { Socket } from "node:net";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
@@ -139,7 +139,14 @@ const STANDBY_SCRIPT = [
   "runpy.run_path(sys.argv[0], run_name='__main__')",
 ].join("\n");
 
-let standby: { command: string; child: ChildProcessByStdio<Writable, Readable, Readable> } | null = null;
+let standby: { command: string; script: string; identity: string; child: ChildProcessByStdio<Writable, Readable, Readable> } | null = null;
+
+/** A file's identity: an update installs a new file by rename (a new inode), so a standby of the old one is retired. */
+const identityOf = (file: string) =>
+  stat(file).then(
+    ({ ino, mtimeMs, size }) => `${ino}:${mtimeMs}:${size}`,
+    () => null,
+  );
 
 /** The Python that runs a yt-dlp command, from its #! line; null for a binary or anything unexpected. */
 async function pythonOf(command: string) {
@@ -157,13 +164,14 @@ async function pythonOf(command: string) {
   return null;
 }
 
-/** Takes the waiting yt-dlp if it is alive and of this command (a new release replaces it); the caller hands it its arguments. */
-function takeStandby(command: string) {
+/** Takes the waiting yt-dlp if it is alive and of this command's current file (a new release replaces it); the caller hands it its arguments. */
+async function takeStandby(command: string) {
   const waiting = standby;
   standby = null;
   if (!waiting) return null;
   const { child } = waiting;
-  if (waiting.command !== command || child.exitCode !== null || child.signalCode !== null) {
+  const current = await identityOf(waiting.script);
+  if (waiting.command !== command || current !== waiting.identity || child.exitCode !== null || child.signalCode !== null) {
     child.kill("SIGKILL");
     return null;
   }
@@ -174,13 +182,14 @@ function takeStandby(command: string) {
 /** Starts the next standby, once a run is over: its imports must not compete with the run for the CPU. */
 async function startStandby(command: string, env: NodeJS.ProcessEnv) {
   const tool = await pythonOf(command);
-  if (!tool || standby) return;
+  const identity = tool && (await identityOf(tool.script));
+  if (!tool || !identity || standby) return;
   const child = spawnToolWithInput(tool.python, ["-c", STANDBY_SCRIPT, tool.script], { env });
   child.on("error", (err) => logger.warn({ err }, "could not start a standby yt-dlp"));
   // Idle, it must not keep the worker alive; setpriv's pdeathsig ends it with the worker.
   child.unref();
   for (const pipe of [child.stdin, child.stdout, child.stderr]) (pipe as Partial<Socket>).unref?.();
-  standby = { command, child };
+  standby = { command, script: tool.script, identity, child };
 }
 
 /**
@@ -213,7 +222,7 @@ export async function fetchVideoInfo(
   const command = ytDlpCommand();
   let result;
   try {
-    const child = warm ? takeStandby(command) : null;
+    const child = warm ? await takeStandby(command) : null;
     // A standby that died meanwhile fails the write; its exit then fails the run like any yt-dlp's.
     child?.stdin.on("error", (err) => logger.warn({ err }, "the standby yt-dlp was gone"));
     child?.stdin.end(`${JSON.stringify(args)}\n`);

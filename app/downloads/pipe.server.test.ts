@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ytDlpCommand } from "~/analysis/index.server";
 import { config } from "~/config.server";
 import type { FormatSource, MediaFormat } from "~/lib/formats";
-import { pipeCommand } from "./pipe.server";
+import { lastLineOf, pipeCommand } from "./pipe.server";
 
 function format(overrides: Partial<MediaFormat>): MediaFormat {
   return {
@@ -97,5 +97,12 @@ describe("pipeCommand", () => {
     expect(valuesOf(args, "--proxy")).toEqual([PROXY]);
     // The page comes after "--", so it can never be read as an option.
     expect(args.slice(-2)).toEqual(["--", page]);
+  });
+});
+
+describe("lastLineOf", () => {
+  it("keeps a tool's last line but not the URLs in it (signed URLs are credentials)", () => {
+    const stderr = "first line\nhttps://cdn.example.com/v.mp4?sig=SECRET&exp=1: Server returned 403 Forbidden (access denied)\n";
+    expect(lastLineOf(stderr)).toBe("<url>: Server returned 403 Forbidden (access denied)");
   });
 });

@@ -127,6 +127,9 @@ export async function openPipe(
   return openTool((proxyUrl) => pipeCommand(format, formats, sources, pageUrl, proxyUrl), { signal, estimate: format.filesize });
 }
 
+/** A tool's last words, without the URLs it names (signed media URLs are credentials: never logged, never shown). */
+export const lastLineOf = (stderr: string) => (stderr.trim().split("\n").pop() ?? "").replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, (url) => (url.endsWith(":") ? "<url>:" : "<url>"));
+
 /** A tool's stdout as a download, run with the egress proxy's address. */
 export async function openTool(
   build: (proxyUrl: string) => ToolCommand,
@@ -156,7 +159,7 @@ export async function openTool(
   ]);
   clearTimeout(patience);
   if (!first) {
-    logger.warn({ command, stderr: stderr.trim().split("\n").pop() }, "pipe failed before the first byte");
+    logger.warn({ command, stderr: lastLineOf(stderr) }, "pipe failed before the first byte");
     throw new AppError("upstream", "upstream_failed", "The video could not be converted for download. Try another format.");
   }
 
@@ -168,7 +171,7 @@ export async function openTool(
     signal.removeEventListener("abort", onAbort);
     // At -loglevel error, anything on stderr is an error, even when ffmpeg still exits 0.
     if (code === 0 && !(command === config.FFMPEG_PATH && stderr.trim())) body.end();
-    else body.destroy(new Error(`${command} exited with ${code}: ${stderr.trim().split("\n").pop() ?? ""}`));
+    else body.destroy(new Error(`${command} exited with ${code}: ${lastLineOf(stderr)}`));
   });
   // The client went away or the token was revoked: stop the child as well.
   body.once("close", () => stopChild(child));

@@ -104,6 +104,12 @@ export function openPlaylistZip({
         report("failed");
         continue;
       }
+      if (controller.signal.aborted) {
+        // The client left while this entry was opening: stop() found nothing to stop, so stop it here.
+        opened.upstream.kill?.();
+        opened.upstream.body.destroy();
+        return;
+      }
       current = opened.upstream;
       zip.addReadStream(opened.upstream.body, uniqueFileName(taken, entry.title, opened.ext), { compress: false, mtime: new Date() });
       await finished(opened.upstream.body);

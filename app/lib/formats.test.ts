@@ -216,3 +216,20 @@ describe("the recommended format", () => {
     expect(recommendedFormat(result.formats)).toMatchObject({ kind: "audio", ext: "mp3" });
   });
 });
+
+describe("only web URLs reach the tools", () => {
+  it("offers no source, subtitle or thumbnail whose URL is not http(s)", () => {
+    const info: YtDlpInfo = {
+      id: "x",
+      title: "x",
+      thumbnail: "tcp://10.0.0.1:6379/",
+      formats: [
+        { format_id: "raw", url: "tcp://10.0.0.1:6379/", ext: "mp4", vcodec: "h264", acodec: "aac" },
+        { format_id: "web", url: "https://cdn.example/v.mp4", ext: "mp4", vcodec: "h264", acodec: "aac" },
+      ],
+    };
+    const { result, sources } = normaliseInfo(info);
+    expect(Object.keys(sources)).toEqual(["web"]);
+    expect(result.thumbnail).toBeNull();
+  });
+});

@@ -409,7 +409,7 @@ function normaliseSubtitles(info: YtDlpInfo, sources: Record<string, FormatSourc
   const tracks: SubtitleTrack[] = [];
   for (const [lang, variants] of Object.entries(info.subtitles ?? {})) {
     if (!LANGUAGE_TAG.test(lang)) continue;
-    const usable = (variants ?? []).filter((v) => v.url && /^(vtt|srt)$/i.test(v.ext ?? ""));
+    const usable = (variants ?? []).filter((v) => webUrl(v.url) && /^(vtt|srt)$/i.test(v.ext ?? ""));
     const chosen = usable.find((v) => /^vtt$/i.test(v.ext ?? "")) ?? usable[0];
     if (!chosen?.url) continue;
     sources[subtitleSourceKey(lang)] = { url: chosen.url, headers: info.http_headers ?? {} };
@@ -417,6 +417,13 @@ function normaliseSubtitles(info: YtDlpInfo, sources: Record<string, FormatSourc
   }
   return tracks;
 }
+
+/**
+ * Only http(s) reaches the tools: ffmpeg's protocol list must allow tcp and
+ * tls under http, and a bare tcp:// or tls:// input would skip the egress
+ * proxy. Any other scheme yt-dlp reports (rtmp, file…) is not offered.
+ */
+const webUrl = (url: string | null | undefined) => (url && /^https?:\/\//i.test(url) ? url : null);
 
 /** yt-dlp smuggles data into flat entries' URLs after a `#__youtubedl_smuggle` fragment; the URL is what comes before. */
 const unsmuggled = (url: string) => url.replace(/#__youtubedl_smuggle=.*$/, "");
@@ -442,7 +449,7 @@ export function normalisePlaylist(info: YtDlpInfo, max: number): AnalysisResult 
     title: (info.title || "Playlist").trim(),
     uploader: info.uploader ?? info.channel ?? null,
     durationSeconds: null,
-    thumbnail: info.thumbnail ?? null,
+    thumbnail: webUrl(info.thumbnail),
     webpageUrl: info.webpage_url ?? "",
     extractor: info.extractor_key ?? info.extractor ?? "generic",
     formats: [],
@@ -459,11 +466,13 @@ export function normaliseInfo(info: YtDlpInfo): { result: AnalysisResult; source
     const format = normaliseFormat(raw, durationSeconds);
     if (!format || sources[format.id]) continue;
     formats.push(format);
-    if (raw.url) sources[format.id] = { url: raw.url, headers: raw.http_headers ?? {} };
+    const url = webUrl(raw.url);
+    if (url) sources[format.id] = { url, headers: raw.http_headers ?? {} };
   }
   formats.sort(byQuality);
-  const thumbnail =
-    info.thumbnail ?? [...(info.thumbnails ?? [])].sort((a, b) => (b.preference ?? 0) - (a.preference ?? 0) || (b.width ?? 0) - (a.width ?? 0))[0]?.url ?? null;
+  const thumbnail = webUrl(
+    info.thumbnail ?? [...(info.thumbnails ?? [])].sort((a, b) => (b.preference ?? 0) - (a.preference ?? 0) || (b.width ?? 0) - (a.width ?? 0))[0]?.url,
+  );
   const subtitles = normaliseSubtitles(info, sources);
   return {
     result: {

@@ -8,6 +8,7 @@
 export { apiDocsAsset, apiDocsPage } from "./api-docs.server";
 export { consumeApiRequest } from "./api-limit.server";
 export { apiRoute, formText, isCrossSite, rethrowAsPageOutage, assertMethod, methodNotAllowed, readBody, statusOf } from "./http.server";
+export { maskTokens } from "./mask-tokens.server";
 export { errorToast, requestTranslator } from "./messages.server";
 export { nodeBodyOf, responseFromNodeStream } from "./node-body.server";
 export { openApiDocument } from "./openapi.server";
