@@ -113,6 +113,21 @@ async function holdSlots(count: number) {
 }
 
 describe("stream URLs with the file name", () => {
+  it("describes a link to a HEAD (curl -I) without holding a download slot", async () => {
+    const link = await linkTo(origin.slowUrl("mp4"));
+    for (let i = 0; i < 5; i++) {
+      const head = await fetch(link.url, { method: "HEAD" });
+      expect(head.status).toBe(200);
+      expect(head.headers.get("content-disposition")).toContain("sample.mp4");
+      expect(head.headers.get("accept-ranges")).toBe("bytes");
+      expect(head.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+    expect(await redis.zcard(`streams:slots:${aliceId}`)).toBe(0);
+    const get = await fetch(link.url, { headers: { Range: "bytes=0-99" } });
+    expect(get.status).toBe(206);
+    expect((await get.arrayBuffer()).byteLength).toBe(100);
+  });
+
   it("hands out /api/streaming/stream/<token>/<file name> under 200 characters, and the bare form still works", async () => {
     const link = await linkTo(origin.url("mp4"));
     expect(link.streamUrl).toMatch(/^\/api\/streaming\/stream\/[\w.-]+\/sample\.mp4$/);
