@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createCookie, createSessionStorage, redirect } from "@remix-run/node";
-import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { redirectWithToast, type Toast } from "~/web/index.server";
@@ -57,23 +57,62 @@ const storage = createSessionStorage<SessionData>({
   },
   async deleteData(id) {
     await db.update(sessions).set({ revokedAt: new Date() }).where(eq(sessions.id, id));
+    // After the update: a read made while it ran may have remembered the session as live.
+    forgetSession(id);
   },
 });
 
+/** A live session's user, the query every signed-in request runs: its SQL built once. */
+const sessionUser = db
+  .select(publicUserColumns)
+  .from(sessions)
+  .innerJoin(users, eq(users.id, sessions.userId))
+  .where(and(eq(sessions.id, sql.placeholder("sessionId")), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql.placeholder("now"))))
+  .limit(1)
+  .prepare("session_user");
+
+/**
+ * Each process remembers a session's answer (its user, or that it is not
+ * live) for at most a second: a browser's bursts (a playlist's links, a page
+ * and its data requests) read the database once. Logging out here forgets the
+ * session at once; a revocation anywhere else (another process, an account
+ * deleted) takes effect within SESSION_REUSE_MS, and so does a change of tier
+ * or role. Requests arriving together share the one query in flight.
+ */
+const SESSION_REUSE_MS = 1000;
+const recentSessions = new Map<string, { at: number; user: Promise<PublicUser | null> }>();
+
+function forgetSession(sessionId: string) {
+  recentSessions.delete(sessionId);
+}
+
+function lookUpSession(sessionId: string) {
+  const now = Date.now();
+  const recent = recentSessions.get(sessionId);
+  if (recent && now - recent.at < SESSION_REUSE_MS) return recent.user;
+  // Entries are kept in the order they were read: the stale ones are at the front.
+  for (const [id, entry] of recentSessions) {
+    if (now - entry.at < SESSION_REUSE_MS) break;
+    recentSessions.delete(id);
+  }
+  const user = sessionUser.execute({ sessionId, now: new Date(now).toISOString() }).then(([row]) => row ?? null);
+  recentSessions.delete(sessionId);
+  recentSessions.set(sessionId, { at: now, user });
+  // A failed query is not an answer: the next request asks again.
+  user.catch(() => {
+    if (recentSessions.get(sessionId)?.user === user) forgetSession(sessionId);
+  });
+  return user;
+}
+
 /**
  * The signed-in user from a Cookie header: the cookie carries the session id;
- * one query finds a live session and its user (every signed-in request pays it).
+ * one query finds a live session and its user (reused for up to a second, above).
  */
 export async function getUserFromCookie(cookieHeader: string | null | undefined): Promise<PublicUser | null> {
   const sessionId: unknown = await sessionCookie.parse(cookieHeader ?? null);
   if (typeof sessionId !== "string" || !sessionId) return null;
-  const [user] = await db
-    .select(publicUserColumns)
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
-    .limit(1);
-  return user ?? null;
+  return lookUpSession(sessionId);
 }
 
 export function getUser(request: Request): Promise<PublicUser | null> {
