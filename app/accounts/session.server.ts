@@ -4,6 +4,7 @@ import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { redirectWithToast, type Toast } from "~/web/index.server";
+import { forgetSession, recentSession } from "./recent-sessions.server";
 import { sessions, users } from "./tables";
 import { safeRedirect } from "~/lib/safe-redirect";
 import { createGuest, publicUserColumns, type PublicUser } from "./users.server";
@@ -72,47 +73,13 @@ const sessionUser = db
   .prepare("session_user");
 
 /**
- * Each process remembers a session's answer (its user, or that it is not
- * live) for at most a second: a browser's bursts (a playlist's links, a page
- * and its data requests) read the database once. Logging out here forgets the
- * session at once; a revocation anywhere else (another process, an account
- * deleted) takes effect within SESSION_REUSE_MS, and so does a change of tier
- * or role. Requests arriving together share the one query in flight.
- */
-const SESSION_REUSE_MS = 1000;
-const recentSessions = new Map<string, { at: number; user: Promise<PublicUser | null> }>();
-
-function forgetSession(sessionId: string) {
-  recentSessions.delete(sessionId);
-}
-
-function lookUpSession(sessionId: string) {
-  const now = Date.now();
-  const recent = recentSessions.get(sessionId);
-  if (recent && now - recent.at < SESSION_REUSE_MS) return recent.user;
-  // Entries are kept in the order they were read: the stale ones are at the front.
-  for (const [id, entry] of recentSessions) {
-    if (now - entry.at < SESSION_REUSE_MS) break;
-    recentSessions.delete(id);
-  }
-  const user = sessionUser.execute({ sessionId, now: new Date(now).toISOString() }).then(([row]) => row ?? null);
-  recentSessions.delete(sessionId);
-  recentSessions.set(sessionId, { at: now, user });
-  // A failed query is not an answer: the next request asks again.
-  user.catch(() => {
-    if (recentSessions.get(sessionId)?.user === user) forgetSession(sessionId);
-  });
-  return user;
-}
-
-/**
  * The signed-in user from a Cookie header: the cookie carries the session id;
- * one query finds a live session and its user (reused for up to a second, above).
+ * one query finds a live session and its user (its answer reused for up to a second: recent-sessions.server.ts).
  */
 export async function getUserFromCookie(cookieHeader: string | null | undefined): Promise<PublicUser | null> {
   const sessionId: unknown = await sessionCookie.parse(cookieHeader ?? null);
   if (typeof sessionId !== "string" || !sessionId) return null;
-  return lookUpSession(sessionId);
+  return recentSession(sessionId, async (now) => (await sessionUser.execute({ sessionId, now: now.toISOString() }))[0] ?? null);
 }
 
 export function getUser(request: Request): Promise<PublicUser | null> {

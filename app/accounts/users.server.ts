@@ -3,6 +3,7 @@ import { and, eq, inArray, lt } from "drizzle-orm";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { users, type User } from "./tables";
+import { forgetAllSessions } from "./recent-sessions.server";
 
 export type PublicUser = Pick<User, "id" | "email" | "tier" | "role" | "createdAt">;
 
@@ -106,6 +107,7 @@ export async function setUserTier({ email, tier }: { email: string; tier: User["
     .set({ tier })
     .where(eq(users.email, normaliseEmail(email)))
     .returning(publicUserColumns);
+  forgetAllSessions();
   return user ?? null;
 }
 
