@@ -15,7 +15,7 @@ const quick = process.argv.includes("--quick");
 const suites: Array<{ name: string; script: string; args: string[] }> = [
   { name: "stream", script: "bench/stream.ts", args: quick ? ["--runs", "3"] : [] },
   { name: "analysis", script: "bench/analyze.ts", args: quick ? ["--cold", "5", "--cached", "100"] : [] },
-  { name: "links", script: "bench/link-creation.ts", args: quick ? ["--seconds", "4"] : [] },
+  { name: "links", script: "bench/link-creation.ts", args: quick ? ["--rounds", "2"] : [] },
   { name: "realtime", script: "bench/realtime.ts", args: quick ? ["--seconds", "5"] : [] },
   { name: "monitoring", script: "bench/monitoring.ts", args: quick ? ["--requests", "100", "--samples", "30"] : [] },
   { name: "media", script: "bench/media.ts", args: quick ? ["--runs", "2"] : [] },

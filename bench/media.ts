@@ -33,7 +33,11 @@ const client = await signedUpClient(app.baseUrl, "bench-media");
 /** Milliseconds to create a link and read its whole body. */
 async function linkMs(body: Record<string, unknown>) {
   const started = performance.now();
-  const response = await client.request("/api/streaming/token", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const response = await client.request("/api/streaming/token", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const { streamUrl } = (await response.json()) as { streamUrl: string };
   const stream = await fetch(`${app.baseUrl}${streamUrl}`);
   await stream.arrayBuffer();
@@ -67,9 +71,13 @@ try {
     return total;
   });
   const mp3 = await median(RUNS, () => linkMs({ requestId: page.requestId, formatId: "mp3" }));
-  const bareMp3 = await median(RUNS, () => bareMs(["-i", origin.url("mp4"), "-i", origin.url("thumbnail"), "-map", "0:a:0", "-c:a", "libmp3lame", "-b:a", "192k"]));
+  const bareMp3 = await median(RUNS, () =>
+    bareMs(["-i", origin.url("mp4"), "-i", origin.url("thumbnail"), "-map", "0:a:0", "-c:a", "libmp3lame", "-b:a", "192k"]),
+  );
   const clip = await median(RUNS, () => linkMs({ requestId: page.requestId, formatId: mp4, clip: { start: 0.5, end: 2.5 } }));
-  const bareClip = await median(RUNS, () => bareMs(["-ss", "0.5", "-i", origin.url("mp4"), "-t", "2", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac"]));
+  const bareClip = await median(RUNS, () =>
+    bareMs(["-ss", "0.5", "-i", origin.url("mp4"), "-t", "2", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac"]),
+  );
 
   printTable(`Media operations (median of ${RUNS}; 3 s fixtures, so fixed costs dominate)`, [
     { measure: "ZIP of 3 entries, link to last byte", figure: ms(zip), ratio: `${(zip / singles).toFixed(2)}× three single links (${ms(singles)})` },

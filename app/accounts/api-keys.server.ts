@@ -30,7 +30,10 @@ export async function createApiKey({ user, name }: { user: PublicUser; name: str
   const created = await db.transaction(async (tx) => {
     // One creation at a time per user: the count and the insert are one atomic step.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${"api-keys:" + userId}, 0))`);
-    const [{ held }] = await tx.select({ held: sql<number>`count(*)::int` }).from(apiKeys).where(eq(apiKeys.userId, userId));
+    const [{ held }] = await tx
+      .select({ held: sql<number>`count(*)::int` })
+      .from(apiKeys)
+      .where(eq(apiKeys.userId, userId));
     if (held >= config.MAX_API_KEYS_PER_USER) {
       throw new AppError("limited", "too_many_api_keys", `You already have ${config.MAX_API_KEYS_PER_USER} API keys. Revoke one first.`, {
         headers: { "RateLimit-Limit": String(config.MAX_API_KEYS_PER_USER), "RateLimit-Remaining": "0" },
@@ -76,7 +79,12 @@ export async function userForApiKey(key: string): Promise<PublicUser | null> {
     // concurrent requests (other processes too) from writing the same minute twice.
     db.update(apiKeys)
       .set({ lastUsedAt: new Date() })
-      .where(and(eq(apiKeys.id, keyId), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < now() - make_interval(secs => ${LAST_USED_RESOLUTION_MS / 1000}))`))
+      .where(
+        and(
+          eq(apiKeys.id, keyId),
+          sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < now() - make_interval(secs => ${LAST_USED_RESOLUTION_MS / 1000}))`,
+        ),
+      )
       .catch((err: unknown) => logger.warn({ err }, "could not record an API key's last use"));
   }
   return user;

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { createCookie, createSessionStorage, redirect } from "@remix-run/node";
-import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { redirectWithToast, type Toast } from "~/web/index.server";
+import { forgetSession, recentSession } from "./recent-sessions.server";
 import { sessions, users } from "./tables";
 import { safeRedirect } from "~/lib/safe-redirect";
 import { createGuest, publicUserColumns, type PublicUser } from "./users.server";
@@ -57,23 +58,28 @@ const storage = createSessionStorage<SessionData>({
   },
   async deleteData(id) {
     await db.update(sessions).set({ revokedAt: new Date() }).where(eq(sessions.id, id));
+    // After the update: a read made while it ran may have remembered the session as live.
+    forgetSession(id);
   },
 });
 
+/** A live session's user, the query every signed-in request runs: its SQL built once. */
+const sessionUser = db
+  .select(publicUserColumns)
+  .from(sessions)
+  .innerJoin(users, eq(users.id, sessions.userId))
+  .where(and(eq(sessions.id, sql.placeholder("sessionId")), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql.placeholder("now"))))
+  .limit(1)
+  .prepare("session_user");
+
 /**
  * The signed-in user from a Cookie header: the cookie carries the session id;
- * one query finds a live session and its user (every signed-in request pays it).
+ * one query finds a live session and its user (its answer reused for up to a second: recent-sessions.server.ts).
  */
 export async function getUserFromCookie(cookieHeader: string | null | undefined): Promise<PublicUser | null> {
   const sessionId: unknown = await sessionCookie.parse(cookieHeader ?? null);
   if (typeof sessionId !== "string" || !sessionId) return null;
-  const [user] = await db
-    .select(publicUserColumns)
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())))
-    .limit(1);
-  return user ?? null;
+  return recentSession(sessionId, async (now) => (await sessionUser.execute({ sessionId, now: now.toISOString() }))[0] ?? null);
 }
 
 export function getUser(request: Request): Promise<PublicUser | null> {
@@ -120,7 +126,9 @@ export async function startGuestSession(request: Request, ip: string): Promise<{
   const outcome = await consume(guestStarts, clientNetwork(ip));
   if (!outcome.allowed) {
     if (outcome.reason === "unavailable") throw new UnavailableError("service_unavailable", "Guest use cannot be checked right now. Please try again shortly.");
-    throw new AppError("limited", "too_many_guests", "Too many new visitors from your address. Sign up, or try again later.", { headers: limitHeaders(outcome) });
+    throw new AppError("limited", "too_many_guests", "Too many new visitors from your address. Sign up, or try again later.", {
+      headers: limitHeaders(outcome),
+    });
   }
   const user = await createGuest();
   const { cookie } = await commitNewSession(request, user.id, ip);

@@ -3,6 +3,7 @@ import { and, eq, inArray, isNull, lt } from "drizzle-orm";
 import { config } from "~/config.server";
 import { db } from "~/db/client.server";
 import { sessions, users, type User } from "./tables";
+import { forgetAllSessions } from "./recent-sessions.server";
 
 export type PublicUser = Pick<User, "id" | "email" | "tier" | "role" | "createdAt">;
 
@@ -50,6 +51,7 @@ export async function createUser({ email, password, guestId }: { email: string; 
       // The guest's session becomes worthless: whoever else holds that cookie (a shared machine,
       // a planted cookie) must not hold the account. The sign-up starts a fresh session.
       await db.update(sessions).set({ revokedAt: new Date() }).where(and(eq(sessions.userId, guestId), isNull(sessions.revokedAt)));
+      forgetAllSessions();
       return user;
     }
   }
@@ -111,6 +113,7 @@ export async function setUserTier({ email, tier }: { email: string; tier: User["
     .set({ tier })
     .where(eq(users.email, normaliseEmail(email)))
     .returning(publicUserColumns);
+  forgetAllSessions();
   return user ?? null;
 }
 

@@ -127,14 +127,18 @@ async function claimPendingPlace(userId: string, hash: string, url: string): Pro
   });
 }
 
+/** One user's analysis by id (the analysis page, every link created): its SQL built once. */
+const ownAnalysis = db
+  .select()
+  .from(analysisRequests)
+  .where(and(eq(analysisRequests.id, sql.placeholder("requestId")), eq(analysisRequests.userId, sql.placeholder("userId"))))
+  .limit(1)
+  .prepare("own_analysis");
+
 /** Owner-only read: another user's id is indistinguishable from a missing one. */
 export async function getAnalysis({ requestId, userId }: { requestId: string; userId: string }) {
   if (!/^[0-9a-f-]{36}$/i.test(requestId)) return null;
-  const [row] = await db
-    .select()
-    .from(analysisRequests)
-    .where(and(eq(analysisRequests.id, requestId), eq(analysisRequests.userId, userId)))
-    .limit(1);
+  const [row] = await ownAnalysis.execute({ requestId, userId });
   return row ?? null;
 }
 

@@ -1,6 +1,6 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, createHmac, randomUUID } from "node:crypto";
 import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
-import { decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
+import { decodeProtectedHeader, jwtVerify } from "jose";
 import type { PublicUser } from "~/accounts/index.server";
 import { getAnalysis } from "~/analysis/index.server";
 import { config } from "~/config.server";
@@ -24,8 +24,9 @@ const hashToken = (value: string) => createHash("sha256").update(value).digest("
  */
 const keys = config.STREAM_TOKEN_SECRET.map((secret) => ({
   kid: createHash("sha256").update(secret).digest("base64url").slice(0, 4),
-  // Imported once: jose would import a raw secret again on every sign and verify.
-  key: crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]),
+  secret,
+  // Imported once: jose would import a raw secret again on every verify.
+  key: crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]),
 }));
 
 /**
@@ -43,12 +44,18 @@ function idOf(jti: unknown) {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-async function signToken(id: string) {
-  const { kid, key } = keys[0];
-  return new SignJWT({})
-    .setProtectedHeader({ alg: "HS256", kid })
-    .setJti(jtiOf(id))
-    .sign(await key);
+const base64url = (value: string) => Buffer.from(value).toString("base64url");
+/** The signing key's JWS header, encoded once. */
+const signingHeader = base64url(JSON.stringify({ alg: "HS256", kid: keys[0].kid }));
+
+/**
+ * An HS256 JWS (what jose verifies) signed with node:crypto's HMAC in the
+ * request's own turn: WebCrypto's sign runs as a job on the thread pool and
+ * cost more than the signature itself (docs/benchmarks.md, link creation).
+ */
+function signToken(id: string) {
+  const signingInput = `${signingHeader}.${base64url(JSON.stringify({ jti: jtiOf(id) }))}`;
+  return `${signingInput}.${createHmac("sha256", keys[0].secret).update(signingInput).digest("base64url")}`;
 }
 
 const invalid = (cause?: unknown) => new AppError("unauthenticated", "invalid_token", "This download link is not valid.", { cause });
@@ -109,11 +116,34 @@ function tokenResponse(token: string, row: { id: string; title: string; ext: str
 
 const expiryFromNow = () => new Date(Date.now() + config.STREAM_TOKEN_EXPIRES_MINUTES * 60_000);
 
+/** A new link's row, every value a placeholder: the insert's SQL is built once. */
+const insertLink = db
+  .insert(streamTokens)
+  .values({
+    id: sql.placeholder("id"),
+    userId: sql.placeholder("userId"),
+    analysisId: sql.placeholder("analysisId"),
+    sourceUrl: sql.placeholder("sourceUrl"),
+    formatId: sql.placeholder("formatId"),
+    title: sql.placeholder("title"),
+    ext: sql.placeholder("ext"),
+    delivery: sql.placeholder("delivery"),
+    options: sql.placeholder("options"),
+    clientIp: sql.placeholder("clientIp"),
+    userAgent: sql.placeholder("userAgent"),
+    bindIp: sql.placeholder("bindIp"),
+    bindUa: sql.placeholder("bindUa"),
+    expiresAt: sql.placeholder("expiresAt"),
+    tokenHash: sql.placeholder("tokenHash"),
+  })
+  .prepare("insert_stream_token");
+
 /**
  * A download link for one format of a finished analysis: the analysis read,
  * every limit checked and taken in one Redis round trip (limits.server.ts),
  * the token signed and hashed once, one insert. An insert that fails gives
- * the limits their place back.
+ * the limits their place back. `link` is what the stored row says the link
+ * sends, so callers need not read it back.
  */
 export async function createStreamToken({
   user,
@@ -122,7 +152,7 @@ export async function createStreamToken({
   options,
   ip,
   userAgent,
-}: TokenRequest): Promise<{ created: CreatedToken; format: MediaFormat | null }> {
+}: TokenRequest): Promise<{ created: CreatedToken; format: MediaFormat | null; link: Pick<StreamToken, "delivery" | "options" | "ext"> }> {
   const analysis = await getAnalysis({ requestId, userId: user.id });
   if (!analysis) throw new AppError("not_found", "not_found", "No analysis with this id.");
   if (analysis.status !== "completed" || !analysis.result) throw new AppError("conflict", "analysis_not_ready", "This analysis has not finished yet.");
@@ -149,9 +179,9 @@ export async function createStreamToken({
   // A playlist ZIP counts each entry as a download.
   await takeLinkPlace(user, ip, row, plan.downloads);
   try {
-    const token = await signToken(row.id);
-    await db.insert(streamTokens).values({ ...row, tokenHash: hashToken(token) });
-    return { created: tokenResponse(token, row), format };
+    const token = signToken(row.id);
+    await insertLink.execute({ ...row, tokenHash: hashToken(token) });
+    return { created: tokenResponse(token, row), format, link: { delivery: row.delivery, options: row.options, ext: row.ext } };
   } catch (err) {
     await giveBackLinkPlace(user, ip, row.id, plan.downloads);
     throw err;
@@ -214,7 +244,7 @@ export async function refreshStreamToken({ tokenId, userId }: { tokenId: string;
     throw new AppError("limited", "refresh_limit", `A download link can be refreshed ${config.MAX_TOKEN_REFRESHES} times.`);
   }
   const row = { ...old, id: randomUUID(), refreshCount: old.refreshCount + 1, expiresAt: expiryFromNow() };
-  const token = await signToken(row.id);
+  const token = signToken(row.id);
   await db.transaction(async (tx) => {
     // Only one refresh of a link can win: the others find it already revoked.
     const [revoked] = await tx

@@ -18,7 +18,7 @@ import { pageTitle } from "~/lib/page-title";
 import type { AnalysisUpdate } from "~/lib/socket-events";
 import { requireUser } from "~/accounts/index.server";
 import { getAnalysis, toView } from "~/analysis/index.server";
-import { createStreamToken, findOwnedToken } from "~/downloads/index.server";
+import { createStreamToken } from "~/downloads/index.server";
 import { AppError } from "~/platform/index.server";
 import { formText, requestTranslator, statusOf } from "~/web/index.server";
 
@@ -46,7 +46,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if ("error" in read) return data({ download: null, error: explain({ code: read.error }) }, { status: 400 });
   const { options } = read;
   try {
-    const { created, format } = await createStreamToken({
+    const { created, format, link } = await createStreamToken({
       user,
       requestId: params.requestId ?? "",
       formatId,
@@ -56,7 +56,6 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     });
     if (form.get("js") !== "1") throw redirect(created.streamUrl, 303);
     // The link's own record says what it sends (a ZIP, a clip, a subtitle file…).
-    const link = await findOwnedToken(created.token, user.id);
     const label = options.entries
       ? t("playlist.zipLabel", { count: link.options?.entries?.length ?? options.entries.length })
       : format
