@@ -50,7 +50,10 @@ export async function createUser({ email, password, guestId }: { email: string; 
     if (user) {
       // The guest's session becomes worthless: whoever else holds that cookie (a shared machine,
       // a planted cookie) must not hold the account. The sign-up starts a fresh session.
-      await db.update(sessions).set({ revokedAt: new Date() }).where(and(eq(sessions.userId, guestId), isNull(sessions.revokedAt)));
+      await db
+        .update(sessions)
+        .set({ revokedAt: new Date() })
+        .where(and(eq(sessions.userId, guestId), isNull(sessions.revokedAt)));
       forgetAllSessions();
       return user;
     }

@@ -92,7 +92,12 @@ async function videoResult(job: Job<AnalysisJob>, fetched: YtDlpInfo, signal: Ab
   }
   // Subtitle URLs come from the page too: the same check as the formats'.
   const allowed = await Promise.all(
-    (result.subtitles ?? []).map((track) => assertEgressAllowed(sources[`subtitles:${track.lang}`].url).then(() => true, () => false)),
+    (result.subtitles ?? []).map((track) =>
+      assertEgressAllowed(sources[`subtitles:${track.lang}`].url).then(
+        () => true,
+        () => false,
+      ),
+    ),
   );
   return { result: { ...result, subtitles: result.subtitles?.filter((_, i) => allowed[i]) }, sources };
 }

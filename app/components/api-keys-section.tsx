@@ -23,7 +23,11 @@ export function ApiKeysSection({ keys, outcome }: { keys: ApiKeyRow[]; outcome: 
       </div>
       <p className="text-sm text-slate-600 dark:text-slate-400">{t("account.keys.lead")}</p>
       {outcome?.created ? (
-        <div role="status" className="space-y-2 rounded-xl border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950" data-testid="new-key">
+        <div
+          role="status"
+          className="space-y-2 rounded-xl border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950"
+          data-testid="new-key"
+        >
           <p className="text-sm">{t("account.keys.created", { name: outcome.created.name })}</p>
           <div className="flex flex-wrap items-center gap-2">
             <code className="break-all rounded bg-white px-2 py-1 font-mono text-sm dark:bg-slate-900" data-testid="new-key-value">
@@ -50,7 +54,13 @@ export function ApiKeysSection({ keys, outcome }: { keys: ApiKeyRow[]; outcome: 
             className="rounded-md border border-slate-300 px-3 py-1.5 dark:border-slate-700 dark:bg-slate-900"
           />
         </label>
-        <button type="submit" name="intent" value="create-key" disabled={busy} className={`${button} border-brand-600 bg-brand-600 text-white hover:bg-brand-700`}>
+        <button
+          type="submit"
+          name="intent"
+          value="create-key"
+          disabled={busy}
+          className={`${button} border-brand-600 bg-brand-600 text-white hover:bg-brand-700`}
+        >
           {t("account.keys.create")}
         </button>
       </Form>
@@ -62,7 +72,10 @@ export function ApiKeysSection({ keys, outcome }: { keys: ApiKeyRow[]; outcome: 
       {keys.length === 0 ? (
         <p className="text-sm text-slate-600 dark:text-slate-400">{t("account.keys.empty")}</p>
       ) : (
-        <ul className="divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900" data-testid="key-list">
+        <ul
+          className="divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900"
+          data-testid="key-list"
+        >
           {keys.map((key) => (
             <li key={key.id} className="flex items-center gap-3 px-4 py-3" data-testid="key" data-key-id={key.id}>
               <div className="min-w-0 flex-1">

@@ -36,7 +36,9 @@ export function ClipForm({ formats, durationSeconds }: { formats: MediaFormat[];
           {t("clip.submit")}
         </button>
       </div>
-      {durationSeconds ? <p className="text-xs text-slate-600 dark:text-slate-400">{t("clip.hint", { duration: formatDuration(durationSeconds) ?? "" })}</p> : null}
+      {durationSeconds ? (
+        <p className="text-xs text-slate-600 dark:text-slate-400">{t("clip.hint", { duration: formatDuration(durationSeconds) ?? "" })}</p>
+      ) : null}
     </DownloadForm>
   );
 }

@@ -106,11 +106,7 @@ function FormatRow({ format }: { format: MediaFormat }) {
   const size = sizeText(format, t, f.bytes);
   const name = formatName(format, t);
   return (
-    <li
-      className="flex items-center gap-3 px-4 py-3"
-      data-testid="format"
-      data-format-id={format.id}
-    >
+    <li className="flex items-center gap-3 px-4 py-3" data-testid="format" data-format-id={format.id}>
       <span className={`${BADGE} ${BADGE_STYLES[format.badge] ?? "bg-slate-100 text-slate-800 dark:bg-slate-800 dark:text-slate-200"}`}>
         {format.badge === "Audio" ? t("formats.label.audio") : format.badge}
       </span>
@@ -199,9 +195,7 @@ function FormatGroup({ title, formats }: { title: MessageKey; formats: MediaForm
   return (
     <section className="space-y-2">
       <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">{t(title)}</h2>
-      <ul
-        className="divide-y divide-slate-200 overflow-hidden rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900"
-      >
+      <ul className="divide-y divide-slate-200 overflow-hidden rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900">
         {formats.map((format) => (
           <FormatRow key={format.id} format={format} />
         ))}

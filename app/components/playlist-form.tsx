@@ -44,7 +44,11 @@ export function PlaylistForm({ entries, tokenId }: { entries: PlaylistEntry[]; t
         <h2 className="text-sm font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">{t("playlist.count", { count: entries.length })}</h2>
         {hydrated ? (
           <div className="flex gap-2">
-            <button type="button" className={`${button} border border-slate-300 dark:border-slate-700`} onClick={() => setChosen(new Set(entries.map((e) => e.index)))}>
+            <button
+              type="button"
+              className={`${button} border border-slate-300 dark:border-slate-700`}
+              onClick={() => setChosen(new Set(entries.map((e) => e.index)))}
+            >
               {t("playlist.selectAll")}
             </button>
             <button type="button" className={`${button} border border-slate-300 dark:border-slate-700`} onClick={() => setChosen(new Set())}>
@@ -75,7 +79,9 @@ export function PlaylistForm({ entries, tokenId }: { entries: PlaylistEntry[]; t
               <label htmlFor={`entry-${entry.index}`} className="min-w-0 flex-1">
                 <span className="mr-2 text-slate-600 dark:text-slate-400">{entry.index}.</span>
                 <span className="font-medium">{entry.title}</span>
-                {entry.durationSeconds ? <span className="ml-2 text-xs text-slate-600 dark:text-slate-400">{formatDuration(entry.durationSeconds)}</span> : null}
+                {entry.durationSeconds ? (
+                  <span className="ml-2 text-xs text-slate-600 dark:text-slate-400">{formatDuration(entry.durationSeconds)}</span>
+                ) : null}
               </label>
               {status ? <span className="shrink-0 text-xs text-slate-600 dark:text-slate-300">{t(`playlist.entry.${status}`)}</span> : null}
             </li>
@@ -91,7 +97,11 @@ export function PlaylistForm({ entries, tokenId }: { entries: PlaylistEntry[]; t
           </label>
         ))}
       </fieldset>
-      <button type="submit" disabled={hydrated && chosen.size === 0} className={`${button} bg-brand-600 px-4 py-2 text-white hover:bg-brand-700 disabled:opacity-50`}>
+      <button
+        type="submit"
+        disabled={hydrated && chosen.size === 0}
+        className={`${button} bg-brand-600 px-4 py-2 text-white hover:bg-brand-700 disabled:opacity-50`}
+      >
         {t("playlist.download")}
       </button>
     </DownloadForm>

@@ -33,7 +33,12 @@ export function RecentAnalyses({ items }: { items: Recent[] }) {
             <li key={item.requestId} className="flex items-center hover:bg-slate-50 dark:hover:bg-slate-800">
               <Link to={`/analyze/${item.requestId}`} className="flex min-w-0 flex-1 items-center gap-3 px-4 py-3">
                 {item.hasPicture && item.status === "completed" ? (
-                  <img src={`/thumbnails/${item.requestId}`} alt="" className="h-10 w-16 shrink-0 rounded bg-slate-100 object-cover dark:bg-slate-800" loading="lazy" />
+                  <img
+                    src={`/thumbnails/${item.requestId}`}
+                    alt=""
+                    className="h-10 w-16 shrink-0 rounded bg-slate-100 object-cover dark:bg-slate-800"
+                    loading="lazy"
+                  />
                 ) : (
                   <span aria-hidden className="grid h-10 w-16 shrink-0 place-items-center rounded bg-slate-100 text-slate-400 dark:bg-slate-800">
                     ▶

@@ -40,12 +40,7 @@ function mediaExt(format: MediaFormat) {
  * wrong: entries only for playlists (and only there), a clip inside the
  * video, subtitle languages the page has.
  */
-export function planMedia(
-  result: AnalysisResult,
-  sources: Record<string, FormatSource>,
-  formatId: string,
-  requested: MediaOptions = {},
-): MediaPlan {
+export function planMedia(result: AnalysisResult, sources: Record<string, FormatSource>, formatId: string, requested: MediaOptions = {}): MediaPlan {
   const { entries, clip, subtitles, embedSubtitles } = requested;
   if (result.kind === "playlist") {
     if (clip || subtitles || embedSubtitles) throw invalid("option_not_for_playlist", "Clips and subtitles apply to one video, not to a playlist.");

@@ -33,7 +33,11 @@ describe("planMedia", () => {
   it("accepts each operation with the file it makes", () => {
     expect(planMedia(result, sources, "mp4")).toMatchObject({ ext: "mp4", delivery: "direct", options: null, downloads: 1 });
     expect(planMedia(result, sources, "mp3")).toMatchObject({ ext: "mp3", delivery: "pipe", options: null });
-    expect(planMedia(result, sources, "mp4", { clip: { start: 2, end: 5 } })).toMatchObject({ ext: "mp4", delivery: "pipe", options: { clip: { start: 2, end: 5 } } });
+    expect(planMedia(result, sources, "mp4", { clip: { start: 2, end: 5 } })).toMatchObject({
+      ext: "mp4",
+      delivery: "pipe",
+      options: { clip: { start: 2, end: 5 } },
+    });
     expect(planMedia(result, sources, "subtitles", { subtitles: { lang: "vi", format: "srt" } })).toMatchObject({ ext: "srt" });
     expect(planMedia(playlist, {}, "mp3", { entries: [1, 1] })).toMatchObject({ ext: "zip", options: { entries: [1] }, downloads: 1 });
   });

@@ -110,7 +110,24 @@ export function mediaCommand(job: MediaJob, proxyUrl: string, cover: Cover | nul
     // ffmpeg finishes an ID3 tag by seeking back, which a pipe cannot: the tag is written here instead.
     const image = cover ? { mime: cover.mime, type: { id: 3 as const }, description: "Cover", imageBuffer: cover.data } : undefined;
     const prefix = NodeID3.create({ title: meta.title, ...(meta.artist ? { artist: meta.artist } : {}), ...(image ? { image } : {}) });
-    const output = ["-map", audio, "-vn", "-c:a", "libmp3lame", "-b:a", "192k", ...length, "-map_metadata", "-1", "-write_id3v2", "0", "-write_xing", "0", "-f", "mp3"];
+    const output = [
+      "-map",
+      audio,
+      "-vn",
+      "-c:a",
+      "libmp3lame",
+      "-b:a",
+      "192k",
+      ...length,
+      "-map_metadata",
+      "-1",
+      "-write_id3v2",
+      "0",
+      "-write_xing",
+      "0",
+      "-f",
+      "mp3",
+    ];
     return { ...ffmpegCommand(media, output, proxyUrl, seek), prefix };
   }
   if (format.derived === "opus") {
@@ -134,7 +151,8 @@ export function mediaCommand(job: MediaJob, proxyUrl: string, cover: Cover | nul
     `language=${ISO_639_2[lang.slice(0, 2).toLowerCase()] ?? "und"}`,
   ]);
   // A cut is re-encoded so it starts on the asked frame, not the keyframe before it (±0.5 s at most).
-  const codecs = clip || !mp4Friendly(format) ? ["-c:v", "libx264", "-preset", "veryfast", "-crf", "21", "-c:a", "aac", "-b:a", "160k"] : ["-c:v", "copy", "-c:a", "copy"];
+  const codecs =
+    clip || !mp4Friendly(format) ? ["-c:v", "libx264", "-preset", "veryfast", "-crf", "21", "-c:a", "aac", "-b:a", "160k"] : ["-c:v", "copy", "-c:a", "copy"];
   const output = [...maps, ...subtitleMaps, ...codecs, ...(subtitleInputs.length ? ["-c:s", "mov_text"] : []), ...length, ...FRAGMENTED_MP4];
   return ffmpegCommand([...media, ...subtitleInputs], output, proxyUrl, seek);
 }

@@ -128,7 +128,8 @@ export async function openPipe(
 }
 
 /** A tool's last words, without the URLs it names (signed media URLs are credentials: never logged, never shown). */
-export const lastLineOf = (stderr: string) => (stderr.trim().split("\n").pop() ?? "").replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, (url) => (url.endsWith(":") ? "<url>:" : "<url>"));
+export const lastLineOf = (stderr: string) =>
+  (stderr.trim().split("\n").pop() ?? "").replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, (url) => (url.endsWith(":") ? "<url>:" : "<url>"));
 
 /** A tool's stdout as a download, run with the egress proxy's address. */
 export async function openTool(

@@ -27,7 +27,9 @@ async function resolveEntry(entry: PlaylistEntry, formatId: string, signal: Abor
   if (info._type === "playlist") throw new AppError("upstream", "no_video", "This entry is a playlist itself.");
   const { result, sources } = normaliseInfo(info);
   const format =
-    formatId === "best" ? (result.formats.find((f) => f.derived === "best") ?? result.formats.find((f) => !f.derived && sources[f.id])) : result.formats.find((f) => f.id === formatId);
+    formatId === "best"
+      ? (result.formats.find((f) => f.derived === "best") ?? result.formats.find((f) => !f.derived && sources[f.id]))
+      : result.formats.find((f) => f.id === formatId);
   if (!format) throw new AppError("upstream", "format_not_found", "This entry has no such format.");
   return { entry, result, sources, format };
 }

@@ -34,8 +34,7 @@ describe("dispositionFor", () => {
 
 describe("refusedDownload", () => {
   const expired = new AppError("gone", "token_expired", "This download link has expired.");
-  const tab = (language: string) =>
-    new Request("http://app.test/api/streaming/stream/x", { headers: { Accept: "text/html", "Accept-Language": language } });
+  const tab = (language: string) => new Request("http://app.test/api/streaming/stream/x", { headers: { Accept: "text/html", "Accept-Language": language } });
 
   it("explains a refusal to a browser tab in its language", async () => {
     const vi = await refusedDownload(tab("vi-VN,vi;q=0.9"), expired);

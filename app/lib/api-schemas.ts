@@ -18,7 +18,11 @@ export const TokenRequestSchema = MediaOptionsSchema.extend({
 export const API_KEY_NAME_MAX = 100;
 
 export const ApiKeyCreateSchema = z.object({
-  name: z.string({ required_error: "validation.keyName.required" }).trim().min(1, "validation.keyName.required").max(API_KEY_NAME_MAX, "validation.keyName.tooLong"),
+  name: z
+    .string({ required_error: "validation.keyName.required" })
+    .trim()
+    .min(1, "validation.keyName.required")
+    .max(API_KEY_NAME_MAX, "validation.keyName.tooLong"),
 });
 
 export const ErrorResponseSchema = z.object({

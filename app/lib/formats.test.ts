@@ -176,7 +176,15 @@ describe("subtitles and converted audio", () => {
 
 describe("only media is media", () => {
   // What yt-dlp's generic extractor answers for a plain text file: a "direct video link" with no codecs.
-  const textFile: YtDlpInfo = { id: "notes", title: "notes", format_id: "txt", url: "http://ORIGIN/notes.txt", ext: "txt", extractor_key: "Generic", webpage_url: "http://ORIGIN/notes.txt" };
+  const textFile: YtDlpInfo = {
+    id: "notes",
+    title: "notes",
+    format_id: "txt",
+    url: "http://ORIGIN/notes.txt",
+    ext: "txt",
+    extractor_key: "Generic",
+    webpage_url: "http://ORIGIN/notes.txt",
+  };
 
   it("offers nothing for a text file the probe found no stream in", () => {
     expect(normaliseInfo(textFile).result.formats).toEqual([]);

@@ -22,17 +22,52 @@ describe("parseClock", () => {
 
 describe("mediaOptionsFromForm", () => {
   it("reads the plain forms' fields into the API's options", () => {
-    expect(mediaOptionsFromForm(form([["entries", "1"], ["entries", "3"]]))).toEqual({ options: { entries: [1, 3] } });
-    expect(mediaOptionsFromForm(form([["clipStart", ""], ["clipEnd", "0:05"]]))).toEqual({ options: { clip: { start: 0, end: 5 } } });
-    expect(mediaOptionsFromForm(form([["subtitleLang", "vi"], ["subtitleFormat", "srt"]]))).toEqual({ options: { subtitles: { lang: "vi", format: "srt" } } });
+    expect(
+      mediaOptionsFromForm(
+        form([
+          ["entries", "1"],
+          ["entries", "3"],
+        ]),
+      ),
+    ).toEqual({ options: { entries: [1, 3] } });
+    expect(
+      mediaOptionsFromForm(
+        form([
+          ["clipStart", ""],
+          ["clipEnd", "0:05"],
+        ]),
+      ),
+    ).toEqual({ options: { clip: { start: 0, end: 5 } } });
+    expect(
+      mediaOptionsFromForm(
+        form([
+          ["subtitleLang", "vi"],
+          ["subtitleFormat", "srt"],
+        ]),
+      ),
+    ).toEqual({ options: { subtitles: { lang: "vi", format: "srt" } } });
     expect(mediaOptionsFromForm(form([["embedSubtitles", "vi"]]))).toEqual({ options: { embedSubtitles: ["vi"] } });
     expect(mediaOptionsFromForm(form([["formatId", "mp4"]]))).toEqual({ options: {} });
   });
 
   it("names what it cannot read", () => {
     expect(mediaOptionsFromForm(form([["clipStart", "1:00"]]))).toEqual({ error: "invalid_clip_time" });
-    expect(mediaOptionsFromForm(form([["clipStart", "soon"], ["clipEnd", "1:00"]]))).toEqual({ error: "invalid_clip_time" });
+    expect(
+      mediaOptionsFromForm(
+        form([
+          ["clipStart", "soon"],
+          ["clipEnd", "1:00"],
+        ]),
+      ),
+    ).toEqual({ error: "invalid_clip_time" });
     expect(mediaOptionsFromForm(form([["entries", "x"]]))).toEqual({ error: "invalid_request" });
-    expect(mediaOptionsFromForm(form([["subtitleLang", "vi"], ["subtitleFormat", "ass"]]))).toEqual({ error: "invalid_request" });
+    expect(
+      mediaOptionsFromForm(
+        form([
+          ["subtitleLang", "vi"],
+          ["subtitleFormat", "ass"],
+        ]),
+      ),
+    ).toEqual({ error: "invalid_request" });
   });
 });

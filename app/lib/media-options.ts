@@ -40,7 +40,6 @@ export function parseClock(text: string): number | null {
   return value.split(":").reduce((total, part) => total * 60 + Number(part), 0);
 }
 
-
 /**
  * The page's plain forms → options (the same checks as the API's JSON):
  * `entries` checkboxes, `clipStart`/`clipEnd` as mm:ss, `subtitleLang` with

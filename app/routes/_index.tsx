@@ -39,10 +39,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (!user) {
       // Guests are off: keep what they pasted across the sign-in, and say why they are there.
       const back = `/?${new URLSearchParams({ url: submission.value.url })}`;
-      throw await redirectWithToast(`/login?${new URLSearchParams({ redirectTo: back })}`, { kind: "info", key: "toast.signInToAnalyze" }, { secure: isSecureRequest(request) });
+      throw await redirectWithToast(
+        `/login?${new URLSearchParams({ redirectTo: back })}`,
+        { kind: "info", key: "toast.signInToAnalyze" },
+        { secure: isSecureRequest(request) },
+      );
     }
     const analysis = await requestAnalysis({ user, url: submission.value.url });
-    throw redirect(`/analyze/${analysis.requestId}${submission.value.then ? `?then=${submission.value.then}` : ""}`, guestCookie ? { headers: { "Set-Cookie": guestCookie } } : undefined);
+    throw redirect(
+      `/analyze/${analysis.requestId}${submission.value.then ? `?then=${submission.value.then}` : ""}`,
+      guestCookie ? { headers: { "Set-Cookie": guestCookie } } : undefined,
+    );
   } catch (err) {
     if (err instanceof AppError) {
       const { explain } = await requestTranslator(request);

@@ -143,7 +143,14 @@ function build() {
       summary: "Download the bytes, with the file name in the URL",
       description: "The token is the credential: no session or key is needed, so the link works in download managers. `Range` is honoured on direct formats.",
       security: [],
-      request: { params: token.extend({ name: z.string().openapi({ description: "The file name (URL-encoded): tools that name files from the URL save it under this name. Any name is accepted." }) }), headers: z.object({ Range: z.string().optional() }) },
+      request: {
+        params: token.extend({
+          name: z
+            .string()
+            .openapi({ description: "The file name (URL-encoded): tools that name files from the URL save it under this name. Any name is accepted." }),
+        }),
+        headers: z.object({ Range: z.string().optional() }),
+      },
       responses: {
         200: { description: "The media, streamed.", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
         206: { description: "The requested range.", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
@@ -261,8 +268,7 @@ function build() {
     info: {
       title: "Tải Video Nhanh API",
       version: "1",
-      description:
-        "Analyse a video page, pick a format, get a short-lived download link. Errors always have the shape `{ \"error\": { \"code\", \"message\" } }`.",
+      description: 'Analyse a video page, pick a format, get a short-lived download link. Errors always have the shape `{ "error": { "code", "message" } }`.',
     },
     security: user,
   });

@@ -47,7 +47,14 @@ async function unzipped(zip: string) {
   await run("unzip", ["-t", zip]);
   const out = fs.mkdtempSync(path.join(work, "zip-"));
   await run("unzip", ["-q", zip, "-d", out]);
-  return Object.fromEntries(fs.readdirSync(out).map((name) => [name, createHash("sha256").update(fs.readFileSync(path.join(out, name))).digest("hex")]));
+  return Object.fromEntries(
+    fs.readdirSync(out).map((name) => [
+      name,
+      createHash("sha256")
+        .update(fs.readFileSync(path.join(out, name)))
+        .digest("hex"),
+    ]),
+  );
 }
 
 describe("playlists and clips in a real browser", () => {

@@ -556,4 +556,3 @@ function rawRequest(requestPath: string, method = "GET", port = origin.port): Pr
     req.end();
   });
 }
-

@@ -52,7 +52,9 @@ describe("the OpenAPI document", () => {
   it("lists every API route of the app, with its error shape and auth schemes", () => {
     const documented = Object.keys(contract.document.paths);
     expect(new Set(documented)).toEqual(new Set(apiRoutePaths()));
-    const operations = Object.entries(contract.document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
+    const operations = Object.entries(contract.document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     expect(operations.sort()).toEqual(
       [
         "POST /api/streaming/analyze",
@@ -104,7 +106,11 @@ describe("the OpenAPI document", () => {
     const forbidden = await user.request("/api/monitoring/status");
     expect(forbidden.status).toBe(403);
     contract.expectConforms("GET", "/api/monitoring/status", 403, await forbidden.json());
-    const badUrl = await user.request("/api/streaming/analyze", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url: "ftp://x" }) });
+    const badUrl = await user.request("/api/streaming/analyze", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ url: "ftp://x" }),
+    });
     expect(badUrl.status).toBe(400);
     contract.expectConforms("POST", "/api/streaming/analyze", 400, await badUrl.json());
   });

@@ -34,6 +34,13 @@ export async function createToken(client: Client, requestId: string, formatId: s
   return {
     status: response.status,
     headers: response.headers,
-    body: (await response.json()) as { token: string; streamUrl: string; fileName: string; expiresAt: string; tokenId: string; error?: { code: string; message: string } },
+    body: (await response.json()) as {
+      token: string;
+      streamUrl: string;
+      fileName: string;
+      expiresAt: string;
+      tokenId: string;
+      error?: { code: string; message: string };
+    },
   };
 }

@@ -9,7 +9,6 @@ const card = "rounded-xl border border-slate-200 bg-white dark:border-slate-800 
 const th = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400";
 const td = "px-3 py-2 align-top";
 
-
 export function duration(t: Translate, seconds: number | null) {
   if (seconds === null) return "—";
   if (seconds < 60) return t("duration.seconds", { n: seconds });

@@ -175,7 +175,8 @@ export const vi: Record<MessageKey, string> = {
   "download.doneHint": "Tệp đã được chuyển cho trình duyệt. Hãy tìm trong mục tải xuống.",
   "download.cancelled": "Đã hủy. Liên kết đã bị thu hồi và máy chủ đã ngừng gửi.",
   "download.serverDone": "Hoàn tất · {bytes} · 100%",
-  "download.handedOff": "Đã chuyển cho máy chủ phía trước gửi tệp: không thể hiển thị tiến độ trực tiếp tại đây. Trình duyệt của bạn hiển thị tiến độ trong mục tải xuống.",
+  "download.handedOff":
+    "Đã chuyển cho máy chủ phía trước gửi tệp: không thể hiển thị tiến độ trực tiếp tại đây. Trình duyệt của bạn hiển thị tiến độ trong mục tải xuống.",
   "download.serverEnded": "Tải xuống {status} sau {bytes}",
   "download.serverStatus.aborted": "đã dừng",
   "download.serverStatus.failed": "thất bại",
