@@ -1,5 +1,6 @@
 import { Form, useNavigation } from "@remix-run/react";
 import { CopyButton } from "~/components/copy-button";
+import { RevokeForm } from "./revoke-form";
 import { useI18n } from "~/hooks/use-i18n";
 import { API_KEY_NAME_MAX } from "~/lib/api-schemas";
 
@@ -88,18 +89,7 @@ export function ApiKeysSection({ keys, outcome }: { keys: ApiKeyRow[]; outcome: 
                   })}
                 </p>
               </div>
-              <Form method="post">
-                <input type="hidden" name="keyId" value={key.id} />
-                <button
-                  type="submit"
-                  name="intent"
-                  value="revoke-key"
-                  disabled={busy}
-                  className={`${button} border-red-300 text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950`}
-                >
-                  {t("account.keys.revoke")}
-                </button>
-              </Form>
+              <RevokeForm field="keyId" id={key.id} intent="revoke-key" label={t("account.keys.revoke")} disabled={busy} />
             </li>
           ))}
         </ul>

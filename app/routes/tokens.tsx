@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { DownloadPanel } from "~/components/download-panel";
+import { RevokeForm } from "~/components/revoke-form";
 import { useI18n } from "~/hooks/use-i18n";
 import { downloadFileName } from "~/lib/file-name";
 import { pageTitle } from "~/lib/page-title";
@@ -109,17 +110,7 @@ export default function TokensPage() {
                     {t("tokens.refresh")}
                   </button>
                 </Form>
-                <Form method="post">
-                  <input type="hidden" name="tokenId" value={token.tokenId} />
-                  <button
-                    type="submit"
-                    name="intent"
-                    value="revoke"
-                    className={`${button} border-red-300 text-red-700 hover:bg-red-50 dark:border-red-800 dark:text-red-300 dark:hover:bg-red-950`}
-                  >
-                    {t("tokens.revoke")}
-                  </button>
-                </Form>
+                <RevokeForm field="tokenId" id={token.tokenId} intent="revoke" label={t("tokens.revoke")} />
               </div>
             </li>
           ))}

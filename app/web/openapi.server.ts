@@ -122,41 +122,32 @@ function build() {
       request: { body: body(TokenRequestSchema) },
       responses: { 201: json(tokenCreated, "The new link."), ...errors(400, 401, 404, 409, 413, 429, 503) },
     },
-    {
-      method: "get",
-      path: "/api/streaming/stream/{token}",
-      tags: ["downloads"],
-      summary: "Download the bytes",
-      description: "The token is the credential: no session or key is needed, so the link works in download managers. `Range` is honoured on direct formats.",
-      security: [],
-      request: { params: token, headers: z.object({ Range: z.string().optional() }) },
-      responses: {
-        200: { description: "The media, streamed.", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
-        206: { description: "The requested range.", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
-        ...errors(401, 404, 410, 429, 503),
-      },
-    },
-    {
-      method: "get",
-      path: "/api/streaming/stream/{token}/{name}",
-      tags: ["downloads"],
-      summary: "Download the bytes, with the file name in the URL",
-      description: "The token is the credential: no session or key is needed, so the link works in download managers. `Range` is honoured on direct formats.",
-      security: [],
-      request: {
+    // The download URL, bare and with the file name (for tools that name files from the URL).
+    ...[
+      { path: "/api/streaming/stream/{token}", summary: "Download the bytes", params: token },
+      {
+        path: "/api/streaming/stream/{token}/{name}",
+        summary: "Download the bytes, with the file name in the URL",
         params: token.extend({
           name: z
             .string()
             .openapi({ description: "The file name (URL-encoded): tools that name files from the URL save it under this name. Any name is accepted." }),
         }),
-        headers: z.object({ Range: z.string().optional() }),
       },
+    ].map(({ path, summary, params }) => ({
+      method: "get" as const,
+      path,
+      tags: ["downloads"],
+      summary,
+      description: "The token is the credential: no session or key is needed, so the link works in download managers. `Range` is honoured on direct formats.",
+      security: [],
+      request: { params, headers: z.object({ Range: z.string().optional() }) },
       responses: {
-        200: { description: "The media, streamed.", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
-        206: { description: "The requested range.", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
+        200: { description: "The media, streamed.", content: { "application/octet-stream": { schema: { type: "string" as const, format: "binary" } } } },
+        206: { description: "The requested range.", content: { "application/octet-stream": { schema: { type: "string" as const, format: "binary" } } } },
         ...errors(401, 404, 410, 429, 503),
       },
-    },
+    })),
     {
       method: "post",
       path: "/api/streaming/token/{token}/refresh",
