@@ -1,5 +1,5 @@
 import { config } from "~/config.server";
-import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
+import { childEgress, ffmpegInputOptions } from "~/egress/index.server";
 import { logger, redis, spawnTool } from "~/platform/index.server";
 import { urlHash } from "./cache.server";
 import { getAnalysis } from "./requests.server";
@@ -69,11 +69,7 @@ async function render(key: string, pictures: Picture[]): Promise<Buffer | null> 
 /** One frame of an image or a video as a JPEG, through the egress proxy, bounded in time and size. */
 async function grab({ url, headers, seekSeconds }: Picture): Promise<Buffer | null> {
   const { proxyUrl, env } = await childEgress();
-  const headerLines = Object.entries(headers)
-    .map(([name, value]) => `${name}: ${value}\r\n`)
-    .join("");
-  const args = ["-nostdin", "-v", "error", "-rw_timeout", "5000000", "-protocol_whitelist", FFMPEG_PROTOCOLS, "-http_proxy", proxyUrl];
-  if (headerLines) args.push("-headers", headerLines);
+  const args = ["-nostdin", "-v", "error", ...ffmpegInputOptions({ proxyUrl, headers, readTimeoutSeconds: 5 })];
   if (seekSeconds !== null) args.push("-ss", String(seekSeconds));
   args.push("-i", url, "-frames:v", "1", "-vf", "scale='min(640,iw)':-2", "-f", "image2", "-c:v", "mjpeg", "-q:v", "5", "pipe:1");
 

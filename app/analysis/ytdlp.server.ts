@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { config } from "~/config.server";
 import { isMediaExtension, type YtDlpFormat, type YtDlpInfo } from "~/lib/formats";
-import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
+import { childEgress, ffmpegInputOptions } from "~/egress/index.server";
 import { logger, spawnTool, spawnToolWithInput } from "~/platform/index.server";
 import { ytDlpCommand } from "./ytdlp-binary.server";
 
@@ -277,9 +277,6 @@ function frameRate(rate: string | undefined) {
 
 /** ffprobe of one URL (through the egress proxy), a few seconds at most; null when it tells nothing. */
 export async function probeMedia(url: string, httpHeaders: Record<string, string>, { signal }: { signal?: AbortSignal } = {}): Promise<ProbeOutput | null> {
-  const headers = Object.entries(httpHeaders)
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join("");
   const { proxyUrl, env } = await childEgress();
   const args = [
     "-v",
@@ -288,14 +285,8 @@ export async function probeMedia(url: string, httpHeaders: Record<string, string
     "-show_format",
     "-of",
     "json",
-    "-rw_timeout",
-    "5000000",
-    "-protocol_whitelist",
-    FFMPEG_PROTOCOLS,
-    "-http_proxy",
-    proxyUrl,
+    ...ffmpegInputOptions({ proxyUrl, headers: httpHeaders, readTimeoutSeconds: 5 }),
   ];
-  if (headers) args.push("-headers", headers);
   args.push("-i", url);
   const probe = await run(config.FFPROBE_PATH, args, { signal, timeoutMs: 8_000, stdoutLimit: 1024 * 1024, env }).catch((err: unknown) => {
     logger.warn({ err }, "could not start ffprobe");

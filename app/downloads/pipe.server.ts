@@ -3,18 +3,11 @@ import { PassThrough } from "node:stream";
 import { config } from "~/config.server";
 import type { FormatSource, MediaFormat } from "~/lib/formats";
 import { ytDlpCommand } from "~/analysis/index.server";
-import { childEgress, FFMPEG_PROTOCOLS } from "~/egress/index.server";
+import { childEgress, ffmpegInputOptions } from "~/egress/index.server";
 import { AppError, logger, spawnTool } from "~/platform/index.server";
 import type { Upstream } from "./direct.server";
 
 /** The pipe path: formats that need ffmpeg or yt-dlp, converted on the fly to stdout, never to disk. */
-function headerArgs(source: FormatSource) {
-  const headers = Object.entries(source.headers)
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join("");
-  return headers ? ["-headers", headers] : [];
-}
-
 // MPEG-TS (HLS) carries ADTS AAC, which MP4 cannot hold as is; the filter is a no-op for other AAC.
 export const FRAGMENTED_MP4 = ["-bsf:a", "aac_adtstoasc", "-f", "mp4", "-movflags", "frag_keyframe+empty_moov+default_base_moof"];
 
@@ -35,14 +28,8 @@ export function ffmpegCommand(inputs: FormatSource[], output: string[], proxyUrl
       "error",
       "-nostdin",
       ...inputs.flatMap((s) => [
-        "-protocol_whitelist",
-        FFMPEG_PROTOCOLS,
-        "-http_proxy",
-        proxyUrl,
         // A read that waits longer than the stall limit fails (HLS segments included).
-        "-rw_timeout",
-        String(config.STREAM_STALL_SECONDS * 1_000_000),
-        ...headerArgs(s),
+        ...ffmpegInputOptions({ proxyUrl, headers: s.headers, readTimeoutSeconds: config.STREAM_STALL_SECONDS }),
         ...before,
         "-i",
         s.url,

@@ -88,7 +88,35 @@ export async function childEgress(): Promise<{ proxyUrl: string; env: NodeJS.Pro
 }
 
 /** Protocols ffmpeg/ffprobe may use: network only (no file:, concat:, data:, subfile:…). */
-export const FFMPEG_PROTOCOLS = "http,https,tcp,tls,crypto,httpproxy";
+const FFMPEG_PROTOCOLS = "http,https,tcp,tls,crypto,httpproxy";
+
+/**
+ * The options ahead of each ffmpeg/ffprobe network input: network protocols
+ * only, every request through the egress proxy, a read that waits longer
+ * than `readTimeoutSeconds` fails, and the source's own request headers.
+ */
+export function ffmpegInputOptions({
+  proxyUrl,
+  headers = {},
+  readTimeoutSeconds,
+}: {
+  proxyUrl: string;
+  headers?: Record<string, string>;
+  readTimeoutSeconds: number;
+}) {
+  const lines = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
+  return [
+    "-protocol_whitelist",
+    FFMPEG_PROTOCOLS,
+    "-http_proxy",
+    proxyUrl,
+    "-rw_timeout",
+    String(readTimeoutSeconds * 1_000_000),
+    ...(lines ? ["-headers", lines] : []),
+  ];
+}
 
 export async function closeEgress() {
   agents.destroy();
