@@ -13,6 +13,8 @@ WORKDIR /app
 
 FROM base AS build
 COPY package.json package-lock.json .npmrc ./
+# Our patches to dependencies (patches/, docs/decisions/019-throughput.md), applied by postinstall.
+COPY patches ./patches
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev

@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { DEFAULT_YTDLP_RELEASE_URL } from "./analysis/ytdlp-release.server";
@@ -41,7 +42,13 @@ const schema = z
     PUBLIC_URL: z.string().url().optional(),
 
     DATABASE_URL: z.string().url(),
-    DATABASE_POOL_MAX: int(10, 1, 200),
+    /**
+     * Connections per process. Few beat many: queries waiting for a busy connection go out
+     * together in one write (postgres.js pipelines them), and the database runs about as many
+     * backends as it has cores to run them (bench/link-creation.ts: link creation 0.35× → 0.45×
+     * static going from 10 to 4 on two cores; docs/decisions/019-throughput.md).
+     */
+    DATABASE_POOL_MAX: int(Math.max(4, 2 * os.availableParallelism()), 1, 200),
 
     REDIS_URL: z.string().url().optional(),
     REDIS_HOST: z.string().default("127.0.0.1"),

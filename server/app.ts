@@ -8,7 +8,7 @@ import { pinoHttp } from "pino-http";
 import { config } from "~/config.server";
 import type { EmitToUser } from "~/lib/socket-events";
 import { limitHeaders, logger } from "~/platform/index.server";
-import { consumeApiRequest, isCrossSite, maskTokens } from "~/web/index.server";
+import { API_BUDGET_REFUSED, consumeApiRequest, isCrossSite, maskTokens, takesApiBudgetItself } from "~/web/index.server";
 import { createRequestHandler } from "./remix-handler";
 
 const REQUEST_ID = /^[\w.-]{8,128}$/;
@@ -115,12 +115,13 @@ const bodyErrors: express.ErrorRequestHandler = (err: { type?: string; status?: 
   next(err);
 };
 
-/** One budget per client IP over the whole streaming API, downloads included. */
+/** One budget per client IP over the whole streaming API, downloads included (link creation spends it in its own script). */
 const apiBudget: RequestHandler = (req, res, next) => {
+  if (takesApiBudgetItself(req.method, req.originalUrl.split("?")[0])) return next();
   consumeApiRequest(req.ip ?? "unknown").then((outcome) => {
     if (outcome.allowed) return next();
     if (outcome.reason === "limited") {
-      refuse(res, 429, "rate_limited", "Too many requests from your address. Slow down and try again shortly.", limitHeaders(outcome));
+      refuse(res, 429, API_BUDGET_REFUSED.code, API_BUDGET_REFUSED.message, limitHeaders(outcome));
     } else {
       refuse(res, 503, "service_unavailable", "Request limits cannot be checked right now. Please try again shortly.", limitHeaders(outcome));
     }

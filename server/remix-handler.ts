@@ -32,7 +32,8 @@ function toRequest(req: ExpressRequest, res: ExpressResponse): Request {
   if (req.method !== "GET" && req.method !== "HEAD") {
     // The body-limit middleware has read it already (a Buffer); otherwise it streams through.
     const body: unknown = req.body;
-    if (Buffer.isBuffer(body)) init.body = Uint8Array.from(body);
+    // (A view, not a copy: the Request copies it once itself.)
+    if (Buffer.isBuffer(body)) init.body = new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength);
     else {
       init.body = createReadableStreamFromReadable(req);
       init.duplex = "half";
@@ -41,7 +42,8 @@ function toRequest(req: ExpressRequest, res: ExpressResponse): Request {
   return new Request(url, init);
 }
 
-const JSON_TYPE = /^application\/json\b/i;
+/** JSON (the API, `?_data` answers) and turbo-stream (single-fetch loader and action data). */
+const DATA_TYPE = /^(application\/json|text\/x-script)\b/i;
 
 async function send(res: ExpressResponse, response: Response, clientGone: boolean) {
   res.statusMessage = response.statusText;
@@ -55,9 +57,10 @@ async function send(res: ExpressResponse, response: Response, clientGone: boolea
   if (cookies.length) res.setHeader("Set-Cookie", cookies);
 
   const download = nodeBodyOf(response);
-  if (!download && response.body && JSON_TYPE.test(response.headers.get("Content-Type") ?? "")) {
-    // Data answers (the API, loader and action data) are whole values: sent at once with their
-    // length, so small ones skip compression (below its threshold) and the stream machinery.
+  if (!download && response.body && DATA_TYPE.test(response.headers.get("Content-Type") ?? "")) {
+    // Data answers are whole values (no loader here defers a promise): sent at once with their
+    // length, so small ones skip compression (below its threshold: no gzip stream for a 300-byte
+    // answer) and the web-stream → Node stream conversion.
     const body = Buffer.from(await response.arrayBuffer());
     res.setHeader("Content-Length", body.length);
     res.end(body);

@@ -1,5 +1,5 @@
 import type { ActiveStream } from "~/lib/monitoring";
-import { logger, redis } from "~/platform/index.server";
+import { logger, redis, redisScript } from "~/platform/index.server";
 
 /**
  * Downloads running right now, across every web process, for the dashboard:
@@ -42,9 +42,10 @@ if #lapsed > 0 then
   redis.call('HDEL', KEYS[2], unpack(lapsed))
 end
 return redis.call('HVALS', KEYS[2])`;
+const sweep = redisScript<string[]>(SWEEP, 2);
 
 export async function listActiveStreams(): Promise<ActiveStreamEntry[]> {
-  const values = (await redis.eval(SWEEP, 2, LAPSES, DETAILS, Date.now())) as string[];
+  const values = await sweep(LAPSES, DETAILS, Date.now());
   return values.map((v) => JSON.parse(v) as ActiveStreamEntry).sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 }
 

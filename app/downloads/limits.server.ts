@@ -1,6 +1,16 @@
 import type { PublicUser } from "~/accounts/index.server";
 import { config } from "~/config.server";
-import { AppError, clientNetwork, limitHeaders, logger, redis, UnavailableError } from "~/platform/index.server";
+import {
+  AppError,
+  clientNetwork,
+  limitHeaders,
+  logger,
+  redis,
+  redisScript,
+  spendWindowLua,
+  UnavailableError,
+  type SharedWindow,
+} from "~/platform/index.server";
 import { TOKEN_COUNTERS } from "./counters.server";
 
 /**
@@ -9,10 +19,13 @@ import { TOKEN_COUNTERS } from "./counters.server";
  * expiry; a revoked link leaves it), links per hour and the tier's daily
  * quota (counters with the key names and format rate-limiter-flexible uses,
  * so figures survive the change), and for guests the quota of their client
- * address too (a new guest cookie does not buy more downloads). The same
+ * address too (a new guest cookie does not buy more downloads), and a
+ * caller's shared window (the API's per-address budget) first. The same
  * script counts the link created or the refusal for monitoring.
  */
 const HOUR_MS = 3_600_000;
+/** TAKE's answer when the caller's shared window is spent (not a link refusal: not counted as one). */
+const SHARED_REFUSED = "shared_window";
 const DAY_MS = 86_400_000;
 
 const activeKey = (userId: string) => `rl:tokens-active:${userId}`;
@@ -36,12 +49,17 @@ function quotaMessage(tier: PublicUser["tier"]) {
 }
 
 /**
- * KEYS: active set, hourly count, daily count, counters, the address' daily count.
+ * KEYS: active set, hourly count, daily count, counters, the address' daily count, a shared window.
  * ARGV: now, max active, per hour, per day, link id, its expiry, lifetime, per address per day (-1: none), the quota's refusal code,
- * the downloads the link counts for (a playlist ZIP: one per entry).
+ * the downloads the link counts for (a playlist ZIP: one per entry), the shared window's points (-1: none) and seconds.
  */
 const TAKE = `
 local now = tonumber(ARGV[1])
+local shared = tonumber(ARGV[11])
+if shared >= 0 then
+  ${spendWindowLua("KEYS[6]", "ARGV[12]")}
+  if spent > shared then return {'${SHARED_REFUSED}', shared, spentMs} end
+end
 local function refuse(code, limit, ms)
   redis.call('HINCRBY', KEYS[4], 'refused', 1)
   redis.call('HINCRBY', KEYS[4], 'refused:' .. code, 1)
@@ -70,6 +88,7 @@ if redis.call('INCRBY', KEYS[3], downloads) == downloads then redis.call('PEXPIR
 if perAddress >= 0 and redis.call('INCRBY', KEYS[5], downloads) == downloads then redis.call('PEXPIRE', KEYS[5], ${DAY_MS}) end
 redis.call('HINCRBY', KEYS[4], 'created', 1)
 return {'', 0, 0}`;
+const take = redisScript<[string, number, number]>(TAKE, 6);
 
 /** The exact opposite of a successful TAKE, for a link that could not be stored after all. ARGV: link id, whether the address counted ('1'), its downloads. */
 const GIVE_BACK = `
@@ -80,6 +99,7 @@ giveBack(KEYS[3], tonumber(ARGV[3]))
 if ARGV[2] == '1' then giveBack(KEYS[5], tonumber(ARGV[3])) end
 redis.call('HINCRBY', KEYS[4], 'created', -1)
 return 1`;
+const giveBack = redisScript<number>(GIVE_BACK, 5);
 
 const MESSAGES: Record<string, (user: PublicUser) => string> = {
   too_many_active_tokens: () => `You already have ${config.MAX_TOKENS_PER_USER} active download links. Revoke one or wait for it to expire.`,
@@ -99,30 +119,31 @@ const unavailable = (cause: unknown) =>
  * limit it would break (`limited`, with RateLimit-* and Retry-After) without
  * taking anything; Redis down is `unavailable` (fail closed).
  */
-export async function takeLinkPlace(user: PublicUser, ip: string, link: { id: string; expiresAt: Date }, downloads = 1) {
+export async function takeLinkPlace(user: PublicUser, ip: string, link: { id: string; expiresAt: Date }, downloads = 1, shared?: SharedWindow) {
   const now = Date.now();
   const lifetime = link.expiresAt.getTime() - now;
-  const [code, limit, ms] = (await redis
-    .eval(
-      TAKE,
-      5,
-      ...keysFor(user, ip),
-      now,
-      config.MAX_TOKENS_PER_USER,
-      config.MAX_TOKENS_PER_HOUR,
-      dailyLimit(user.tier),
-      link.id,
-      link.expiresAt.getTime(),
-      lifetime,
-      addressLimit(user.tier),
-      user.tier === "guest" ? "guest_quota_exceeded" : "daily_quota_exceeded",
-      downloads,
-    )
-    .catch((err: unknown) => {
-      throw unavailable(err);
-    })) as [string, number, number];
+  const [code, limit, ms] = await take(
+    ...keysFor(user, ip),
+    shared?.key ?? "rl:no-shared-window",
+    now,
+    config.MAX_TOKENS_PER_USER,
+    config.MAX_TOKENS_PER_HOUR,
+    dailyLimit(user.tier),
+    link.id,
+    link.expiresAt.getTime(),
+    lifetime,
+    addressLimit(user.tier),
+    user.tier === "guest" ? "guest_quota_exceeded" : "daily_quota_exceeded",
+    downloads,
+    shared?.points ?? -1,
+    shared?.seconds ?? 0,
+  ).catch((err: unknown) => {
+    throw unavailable(err);
+  });
+  if (shared) shared.spent = true;
   if (!code) return;
   const resetSeconds = Math.max(1, Math.ceil(ms / 1000));
+  if (code === SHARED_REFUSED && shared) throw shared.refusal({ limit, resetSeconds });
   throw new AppError("limited", code, MESSAGES[code](user), {
     retryAfterSeconds: resetSeconds,
     headers: limitHeaders({ allowed: false, reason: "limited", limit, remaining: 0, resetSeconds }),
@@ -131,9 +152,9 @@ export async function takeLinkPlace(user: PublicUser, ip: string, link: { id: st
 
 /** Gives back what takeLinkPlace took, when the link was not stored after all. */
 export async function giveBackLinkPlace(user: PublicUser, ip: string, linkId: string, downloads = 1) {
-  await redis
-    .eval(GIVE_BACK, 5, ...keysFor(user, ip), linkId, user.tier === "guest" ? "1" : "0", downloads)
-    .catch((err: unknown) => logger.warn({ err }, "could not give back a link's place under the limits"));
+  await giveBack(...keysFor(user, ip), linkId, user.tier === "guest" ? "1" : "0", downloads).catch((err: unknown) =>
+    logger.warn({ err }, "could not give back a link's place under the limits"),
+  );
 }
 
 /** A link stopped counting as active (revoked, or replaced by its refresh). */

@@ -1,6 +1,6 @@
 import os from "node:os";
 import { config } from "~/config.server";
-import { redis } from "~/platform/index.server";
+import { redis, redisScript } from "~/platform/index.server";
 
 /**
  * Concurrent downloads per user: a Redis sorted set of the user's open
@@ -36,6 +36,7 @@ if mine == 0 and others >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
+const claim = redisScript<number>(CLAIM, 1);
 
 const SLOTS = "streams:slots:";
 const keyFor = (userId: string) => `${SLOTS}${userId}`;
@@ -74,18 +75,7 @@ export type SlotClaim = "claimed" | "too_many_streams" | "too_many_connections";
  */
 export async function claimStreamSlot(userId: string, linkId: string, streamId: string, maxConnections = config.MAX_CONNECTIONS_PER_LINK): Promise<SlotClaim> {
   const now = Date.now();
-  const claimed = await redis.eval(
-    CLAIM,
-    1,
-    keyFor(userId),
-    now,
-    now + SLOT_TTL_MS,
-    config.MAX_CONCURRENT_STREAMS,
-    streamId,
-    SLOT_TTL_MS,
-    linkId,
-    maxConnections,
-  );
+  const claimed = await claim(keyFor(userId), now, now + SLOT_TTL_MS, config.MAX_CONCURRENT_STREAMS, streamId, SLOT_TTL_MS, linkId, maxConnections);
   return claimed === 1 ? "claimed" : claimed === 0 ? "too_many_streams" : "too_many_connections";
 }
 

@@ -8,7 +8,7 @@ import { db } from "~/db/client.server";
 import { downloadFileName } from "~/lib/file-name";
 import type { MediaFormat } from "~/lib/formats";
 import type { MediaOptions } from "~/lib/media-options";
-import { AppError, logger, redis } from "~/platform/index.server";
+import { AppError, logger, redis, type SharedWindow } from "~/platform/index.server";
 import { giveBackLinkPlace, releaseLinkPlace, takeLinkPlace } from "./limits.server";
 import { planMedia } from "./media-plan.server";
 import { streamTokens, type StreamToken } from "./tables";
@@ -98,7 +98,16 @@ export async function verifyStreamToken(token: string, client: { ip: string; use
 /** The User-Agent as stored with a link (and compared for STREAM_TOKEN_BIND_UA). */
 const storedUserAgent = (userAgent: string | null) => userAgent?.slice(0, 512) ?? "";
 
-type TokenRequest = { user: PublicUser; requestId: string; formatId: string; options?: MediaOptions; ip: string; userAgent: string | null };
+type TokenRequest = {
+  user: PublicUser;
+  requestId: string;
+  formatId: string;
+  options?: MediaOptions;
+  ip: string;
+  userAgent: string | null;
+  /** A window the caller's route spends with the link limits, in the same round trip (the API's per-address budget). */
+  shared?: SharedWindow;
+};
 
 export type CreatedToken = { token: string; tokenId: string; streamUrl: string; fileName: string; expiresAt: string };
 
@@ -152,6 +161,7 @@ export async function createStreamToken({
   options,
   ip,
   userAgent,
+  shared,
 }: TokenRequest): Promise<{ created: CreatedToken; format: MediaFormat | null; link: Pick<StreamToken, "delivery" | "options" | "ext"> }> {
   const analysis = await getAnalysis({ requestId, userId: user.id });
   if (!analysis) throw new AppError("not_found", "not_found", "No analysis with this id.");
@@ -177,7 +187,7 @@ export async function createStreamToken({
     expiresAt: expiryFromNow(),
   };
   // A playlist ZIP counts each entry as a download.
-  await takeLinkPlace(user, ip, row, plan.downloads);
+  await takeLinkPlace(user, ip, row, plan.downloads, shared);
   try {
     const token = signToken(row.id);
     await insertLink.execute({ ...row, tokenHash: hashToken(token) });

@@ -20,6 +20,36 @@ export function createLimiter({ prefix, points, durationSeconds }: { prefix: str
 
 export type Limiter = ReturnType<typeof createLimiter>;
 
+/**
+ * A limiter's window for one key, for a route that takes it inside its own Lua script (one round
+ * trip for all its limits) instead of through `consume`: the same key, points and duration, spent
+ * with rate-limiter-flexible's semantics (SPEND_WINDOW_LUA). `spent` says whether the script ran.
+ */
+export type SharedWindow = {
+  key: string;
+  points: number;
+  seconds: number;
+  spent: boolean;
+  /** What to throw when the script finds the window spent. */
+  refusal: (outcome: { limit: number; resetSeconds: number }) => Error;
+};
+
+export const windowOf = (limiter: Limiter, key: string) => ({ key: limiter.getKey(key), points: limiter.points, seconds: limiter.duration });
+
+/**
+ * Lua that spends one point of the fixed window in `key` (expiring after `seconds`), as
+ * rate-limiter-flexible does: every request spends, refused or not; the window starts at the
+ * first. Leaves `spent` (points spent in the window) and `spentMs` (the window's time left).
+ */
+export const spendWindowLua = (key: string, seconds: string) => `
+redis.call('SET', ${key}, 0, 'EX', ${seconds}, 'NX')
+local spent = redis.call('INCR', ${key})
+local spentMs = redis.call('PTTL', ${key})
+if spentMs == -1 then
+  redis.call('EXPIRE', ${key}, ${seconds})
+  spentMs = 1000 * tonumber(${seconds})
+end`;
+
 export async function consume(limiter: Limiter, key: string, points = 1): Promise<LimitOutcome> {
   try {
     const res = await limiter.consume(key, points);

@@ -34,6 +34,21 @@ export function createBlockingRedis(name: string) {
   return createRedis(name, { maxRetriesPerRequest: null, enableOfflineQueue: true });
 }
 
+type ScriptArg = string | number;
+let scripts = 0;
+
+/**
+ * A Lua script on the shared connection, run by its SHA1 (EVALSHA, with ioredis loading it again
+ * after a NOSCRIPT, e.g. once Redis restarts): the body is sent once, not on every call, and
+ * Redis does not hash it again each time.
+ */
+export function redisScript<T>(lua: string, numberOfKeys: number) {
+  const name = `tvnScript${++scripts}`;
+  redis.defineCommand(name, { lua, numberOfKeys });
+  const run = (redis as unknown as Record<string, (...args: ScriptArg[]) => Promise<unknown>>)[name].bind(redis);
+  return (...args: ScriptArg[]) => run(...args) as Promise<T>;
+}
+
 export async function closeRedis() {
   if (redis.status === "end") return;
   await redis.quit().catch((err: unknown) => {

@@ -3,7 +3,7 @@ import { TokenRequestSchema } from "~/lib/api-schemas";
 import { requireApiUser } from "~/accounts/index.server";
 import { createStreamToken } from "~/downloads/index.server";
 import { AppError } from "~/platform/index.server";
-import { apiRoute, assertMethod, readBody } from "~/web/index.server";
+import { apiRoute, assertMethod, readBody, withApiBudget } from "~/web/index.server";
 
 /**
  * POST { requestId, formatId, entries?, clip?, subtitles?, embedSubtitles? }
@@ -12,10 +12,21 @@ import { apiRoute, assertMethod, readBody } from "~/web/index.server";
 export const action = ({ request, context }: ActionFunctionArgs) =>
   apiRoute(async () => {
     assertMethod(request, "POST");
-    const user = await requireApiUser(request);
-    const parsed = TokenRequestSchema.safeParse(await readBody(request));
-    if (!parsed.success) throw new AppError("invalid", "invalid_request", parsed.error.issues[0].message);
-    const { requestId, formatId, ...options } = parsed.data;
-    const { created } = await createStreamToken({ user, requestId, formatId, options, ip: context.clientIp, userAgent: request.headers.get("User-Agent") });
-    return Response.json(created, { status: 201, headers: { "Cache-Control": "no-store" } });
+    // The address' API budget is spent with the link limits, in one round trip (server/app.ts leaves it to this route).
+    return withApiBudget(context.clientIp, async (shared) => {
+      const user = await requireApiUser(request);
+      const parsed = TokenRequestSchema.safeParse(await readBody(request));
+      if (!parsed.success) throw new AppError("invalid", "invalid_request", parsed.error.issues[0].message);
+      const { requestId, formatId, ...options } = parsed.data;
+      const { created } = await createStreamToken({
+        user,
+        requestId,
+        formatId,
+        options,
+        ip: context.clientIp,
+        userAgent: request.headers.get("User-Agent"),
+        shared,
+      });
+      return Response.json(created, { status: 201, headers: { "Cache-Control": "no-store" } });
+    });
   });

@@ -136,22 +136,76 @@ describe("download limits", () => {
 });
 
 describe("the per-IP limit on /api/streaming/*", () => {
-  it("answers 429 rate_limited past API_RATE_LIMIT_PER_MINUTE, per client address", async () => {
-    const limited = await startApp({
-      worker: false,
-      env: { REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/6"), API_RATE_LIMIT_PER_MINUTE: "5", TRUST_PROXY: "loopback" },
+  const BUDGET = 6;
+  let limited: RunningApp;
+  beforeAll(async () => {
+    limited = await startApp({
+      env: {
+        REDIS_URL: process.env.REDIS_URL!.replace(/\/\d+$/, "/6"),
+        ...egressAllow(origin),
+        API_RATE_LIMIT_PER_MINUTE: String(BUDGET),
+        TRUST_PROXY: "loopback",
+      },
     });
-    try {
-      const client = await signedUpClient(limited.baseUrl, "flood");
-      const statuses = [];
-      for (let i = 0; i < 6; i++) statuses.push((await client.request("/api/streaming/tokens", { headers: { "X-Forwarded-For": "192.0.2.50" } })).status);
-      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
-      const refused = await client.request("/api/streaming/tokens", { headers: { "X-Forwarded-For": "192.0.2.50" } });
-      expect(await refused.json()).toMatchObject({ error: { code: "rate_limited" } });
-      expect(refused.headers.get("retry-after")).toBeTruthy();
-      expect((await client.request("/api/streaming/tokens", { headers: { "X-Forwarded-For": "192.0.2.51" } })).status).toBe(200);
-    } finally {
-      await limited.stop();
-    }
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+  const from = (ip: string, init: RequestInit = {}) => ({ ...init, headers: { ...(init.headers as Record<string, string>), "X-Forwarded-For": ip } });
+
+  it("answers 429 rate_limited past API_RATE_LIMIT_PER_MINUTE, per client address", async () => {
+    const client = await signedUpClient(limited.baseUrl, "flood");
+    const statuses = [];
+    for (let i = 0; i <= BUDGET; i++) statuses.push((await client.request("/api/streaming/tokens", from("192.0.2.50"))).status);
+    expect(statuses).toEqual([...Array<number>(BUDGET).fill(200), 429]);
+    const refused = await client.request("/api/streaming/tokens", from("192.0.2.50"));
+    expect(await refused.json()).toMatchObject({ error: { code: "rate_limited" } });
+    expect(refused.headers.get("retry-after")).toBeTruthy();
+    expect((await client.request("/api/streaming/tokens", from("192.0.2.51"))).status).toBe(200);
+  });
+
+  it("counts link creation against the same budget, spent in the link limits' own script, refused or not", async () => {
+    const client = await signedUpClient(limited.baseUrl, "budget");
+    // The analysis is submitted from an address of its own and awaited in the database: polls would spend the budget.
+    const submitted = await client.request(
+      "/api/streaming/analyze",
+      from("198.51.100.1", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ url: origin.url("mp4") }) }),
+    );
+    const { requestId } = (await submitted.json()) as { requestId: string };
+    const [row] = await waitFor(async () => {
+      const rows = await sql<{ formats: { id: string; derived: string | null }[] }[]>`
+        select result -> 'formats' as formats from analysis_requests where id = ${requestId} and status = 'completed'`;
+      return rows.length ? rows : null;
+    });
+    const formatId = row.formats.find((f) => !f.derived)!.id;
+    const link = (ip: string, body: unknown = { requestId, formatId }, as: Client = client) =>
+      as.request("/api/streaming/token", from(ip, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }));
+
+    const ip = "192.0.2.60";
+    const statuses = [
+      (await link(ip, {})).status, // a bad body: refused before the script, spends here
+      (await link(ip, { requestId, formatId }, new Client(limited.baseUrl))).status, // not signed in
+      (await link(ip)).status,
+      (await link(ip)).status,
+      (await client.request("/api/streaming/tokens", from(ip))).status, // the middleware's share of the same budget
+      (await link(ip)).status,
+    ];
+    expect(statuses).toEqual([400, 401, 201, 201, 200, 201]);
+
+    const refused = await link(ip);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: "rate_limited" } });
+    expect(refused.headers.get("retry-after")).toBeTruthy();
+    expect(refused.headers.get("ratelimit-limit")).toBe(String(BUDGET));
+    // Spent, whatever the request: a bad one and the other routes are refused too.
+    expect((await link(ip, {})).status).toBe(429);
+    expect((await client.request("/api/streaming/tokens", from(ip))).status).toBe(429);
+
+    // The refused attempts took no link place: the user's fourth link (another address) is made.
+    expect((await link("192.0.2.61")).status).toBe(201);
+    const [{ links }] = await sql<
+      { links: number }[]
+    >`select count(*)::int as links from stream_tokens t join analysis_requests a on a.id = t.analysis_id where a.id = ${requestId}`;
+    expect(links).toBe(4);
   });
 });
