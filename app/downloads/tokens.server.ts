@@ -70,21 +70,14 @@ const MAX_TOKEN_LENGTH = 512;
  */
 export async function verifyStreamToken(token: string, client: { ip: string; userAgent: string | null }): Promise<StreamToken> {
   if (token.length > MAX_TOKEN_LENGTH) throw invalid();
-  let id: string | null;
-  try {
-    const key = keys.find((k) => k.kid === decodeProtectedHeader(token).kid);
-    if (!key) throw invalid();
-    id = idOf((await jwtVerify(token, await key.key, { algorithms: ["HS256"] })).payload.jti);
-  } catch (err) {
-    throw err instanceof AppError ? err : invalid(err);
-  }
-  if (!id) throw invalid();
-
-  const [row] = await db
-    .select()
-    .from(streamTokens)
-    .where(eq(streamTokens.tokenHash, hashToken(token)))
-    .limit(1);
+  // The signature (a job on the thread pool) and the row's lookup run side by side: a download's
+  // first byte waits for the slower, not for both. Nothing is read from the row unless the
+  // signature holds.
+  const [verified, found] = await Promise.allSettled([linkIdOf(token), linkByHash.execute({ tokenHash: hashToken(token) })]);
+  if (verified.status === "rejected") throw verified.reason instanceof AppError ? verified.reason : invalid(verified.reason);
+  if (found.status === "rejected") throw found.reason;
+  const id = verified.value;
+  const [row] = found.value;
   if (!row || row.id !== id) throw invalid();
   if (row.revokedAt) throw new AppError("gone", "token_revoked", "This download link was revoked.");
   if (row.expiresAt.getTime() <= Date.now()) throw new AppError("gone", "token_expired", "This download link has expired. Create a new one.");
@@ -94,6 +87,23 @@ export async function verifyStreamToken(token: string, client: { ip: string; use
     throw new AppError("forbidden", "token_bound_elsewhere", "This download link belongs to another browser.");
   return row;
 }
+
+/** The link id a token was signed for; rejects any token not signed by one of our keys. */
+async function linkIdOf(token: string) {
+  const key = keys.find((k) => k.kid === decodeProtectedHeader(token).kid);
+  if (!key) throw invalid();
+  const id = idOf((await jwtVerify(token, await key.key, { algorithms: ["HS256"] })).payload.jti);
+  if (!id) throw invalid();
+  return id;
+}
+
+/** Every download reads its link: the SQL built once. */
+const linkByHash = db
+  .select()
+  .from(streamTokens)
+  .where(eq(streamTokens.tokenHash, sql.placeholder("tokenHash")))
+  .limit(1)
+  .prepare("link_by_hash");
 
 /** The User-Agent as stored with a link (and compared for STREAM_TOKEN_BIND_UA). */
 const storedUserAgent = (userAgent: string | null) => userAgent?.slice(0, 512) ?? "";
