@@ -8,7 +8,7 @@
  *   time to first byte p50/p99 of the direct path;
  *   web RSS while 100 slow clients stream at once.
  *
- *   npm run bench:stream [-- --size-mb 200 --runs 5]
+ *   npm run bench:stream [-- --size-mb 200 --runs 9]
  *   BENCH_PROFILE=/tmp/prof npm run bench:stream     (--cpu-prof of the app and the bare proxy)
  *
  * The direct path's origin is a plain Node static server from tests/fixtures/origin.ts, in its own
@@ -30,7 +30,7 @@ import { arg, percentile, printTable, startBenchServices } from "./support";
 
 const run = promisify(execFile);
 const SIZE_MB = arg("size-mb", 200);
-const RUNS = arg("runs", 5);
+const RUNS = arg("runs", 9);
 
 const median = (values: number[]) => percentile(values, 50);
 
