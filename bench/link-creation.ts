@@ -17,7 +17,7 @@
  * alike; a ratio is the median of its rounds' ratios to that round's static
  * rate, p50/p99 are over every request of every round.
  *
- *   npm run bench:links [-- --seconds 3 --rounds 5 --concurrency 32]
+ *   npm run bench:links [-- --seconds 3 --rounds 5 --warm-up 1 --concurrency 32]
  *   BENCH_PROFILE=/tmp/prof npm run bench:links     (--cpu-prof of the web process)
  *   BENCH_PATHS=floor,api npm run bench:links       (only these: floor, remixFloor, api, form)
  *
@@ -37,12 +37,14 @@ import { signedUpClient } from "../tests/support/http";
 import { arg, percentile, printTable, startBenchServices } from "./support";
 
 const SECONDS = arg("seconds", 3);
+/** Each path runs this long, unmeasured, before the rounds: the first requests of a path pay for its JIT compilation. */
+const WARM_UP_SECONDS = arg("warm-up", 1);
 const ROUNDS = arg("rounds", 5);
 const CONCURRENCY = arg("concurrency", 32);
 /** The default MAX_TOKENS_PER_USER: each account makes exactly this many links. */
 const LINKS_PER_USER = 5;
 /** Enough accounts for this many links a second over the run, per measured path. */
-const USERS = Math.ceil((arg("max-rate", 2500) * SECONDS * ROUNDS) / LINKS_PER_USER);
+const USERS = Math.ceil((arg("max-rate", 2500) * (SECONDS * ROUNDS + WARM_UP_SECONDS)) / LINKS_PER_USER);
 
 const services = await startBenchServices("links");
 const origin = await startOrigin(await ensureMediaFixtures());
@@ -89,13 +91,13 @@ function webCpuMs() {
 }
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }));
 
-/** `CONCURRENCY` loops sending requests back to back until SECONDS pass or `next` runs dry. */
-async function load(next: () => (() => Promise<Response>) | null): Promise<Round> {
+/** `CONCURRENCY` loops sending requests back to back until `seconds` pass or `next` runs dry. */
+async function load(next: () => (() => Promise<Response>) | null, seconds = SECONDS): Promise<Round> {
   const latencies: number[] = [];
   const refused = new Map<number, number>();
   const cpuBefore = webCpuMs();
   const started = performance.now();
-  const until = started + SECONDS * 1000;
+  const until = started + seconds * 1000;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       for (let send = next(); send && performance.now() < until; send = next()) {
@@ -173,6 +175,7 @@ try {
   const rounds: Record<keyof typeof paths, Round[]> = { floor: [], remixFloor: [], api: [], form: [] };
   const only = process.env.BENCH_PATHS?.split(",");
   const measured = (Object.keys(paths) as (keyof typeof paths)[]).filter((name) => name === "floor" || !only || only.includes(name));
+  if (WARM_UP_SECONDS > 0) for (const name of measured) await load(paths[name], WARM_UP_SECONDS);
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of measured) rounds[name].push(await load(paths[name]));
   }
@@ -189,7 +192,7 @@ try {
     form: { measure: "analysis page form action (the page's fetcher: single fetch)", target: "≥ 0.4 × static, no non-2xx" },
   };
   printTable(
-    `link creation — ${os.cpus().length} cores, node ${process.version}, ${CONCURRENCY} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s each, default link limits`,
+    `link creation — ${os.cpus().length} cores, node ${process.version}, ${CONCURRENCY} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s each after ${WARM_UP_SECONDS} s of warm-up, default link limits`,
     measured.map((name) => {
       const r = pooled(rounds[name]);
       const row = rows[name];
