@@ -46,10 +46,12 @@ const schema = z
      * Connections per process. Few beat many: queries waiting for a busy connection go out
      * together in one write (postgres.js pipelines them), and the database runs about as many
      * backends as it has cores to run them (bench/link-creation.ts: link creation 0.35× → 0.45×
-     * static going from 10 to 4 on two cores; docs/decisions/019-throughput.md). At most 16 by
-     * default: several processes share the database's max_connections (100 unless raised).
+     * static going from 10 to 4 on two cores; docs/decisions/019-throughput.md). At most 10 by
+     * default, the former fixed value: web and worker processes (compose scales both) share the
+     * database's max_connections (100 unless raised), and Node 20 counts a host's cores, not a
+     * container's quota.
      */
-    DATABASE_POOL_MAX: int(Math.min(16, Math.max(4, 2 * os.availableParallelism())), 1, 200),
+    DATABASE_POOL_MAX: int(Math.min(10, Math.max(4, 2 * os.availableParallelism())), 1, 200),
 
     REDIS_URL: z.string().url().optional(),
     REDIS_HOST: z.string().default("127.0.0.1"),

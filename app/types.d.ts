@@ -1,5 +1,6 @@
 import "@remix-run/node";
 import type { EmitToUser } from "~/lib/socket-events";
+import type { ApiBudgetTicket } from "~/web/api-limit.server";
 
 declare module "@remix-run/node" {
   interface AppLoadContext {
@@ -11,6 +12,8 @@ declare module "@remix-run/node" {
     requestId: string;
     /** Sends a socket.io event to every connection of one user. */
     emitToUser: EmitToUser;
+    /** Link creation's API budget, left by the middleware for the route's own limit script. */
+    apiBudget?: ApiBudgetTicket;
   }
   interface Future {
     v3_singleFetch: true;

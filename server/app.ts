@@ -8,7 +8,7 @@ import { pinoHttp } from "pino-http";
 import { config } from "~/config.server";
 import type { EmitToUser } from "~/lib/socket-events";
 import { limitHeaders, logger } from "~/platform/index.server";
-import { API_BUDGET_REFUSED, consumeApiRequest, isCrossSite, maskTokens, takesApiBudgetItself } from "~/web/index.server";
+import { API_BUDGET_REFUSED, consumeApiRequest, deferApiBudget, isCrossSite, maskTokens, type ApiBudgetTicket } from "~/web/index.server";
 import { createRequestHandler } from "./remix-handler";
 
 const REQUEST_ID = /^[\w.-]{8,128}$/;
@@ -115,10 +115,22 @@ const bodyErrors: express.ErrorRequestHandler = (err: { type?: string; status?: 
   next(err);
 };
 
-/** One budget per client IP over the whole streaming API, downloads included (link creation spends it in its own script). */
+/**
+ * One budget per client IP over the whole streaming API, downloads included. Link creation
+ * spends it in its own limit script (a ticket in res.locals, handed to the route); whatever
+ * answers such a request before the route does, the budget is spent once it is answered.
+ */
 const apiBudget: RequestHandler = (req, res, next) => {
-  if (takesApiBudgetItself(req.method, req.originalUrl.split("?")[0])) return next();
-  consumeApiRequest(req.ip ?? "unknown").then((outcome) => {
+  const ip = req.ip ?? "unknown";
+  const ticket = deferApiBudget(req.method, req.originalUrl.split("?")[0]);
+  if (ticket) {
+    res.locals.apiBudget = ticket;
+    res.once("close", () => {
+      if (!ticket.spent) void consumeApiRequest(ip);
+    });
+    return next();
+  }
+  consumeApiRequest(ip).then((outcome) => {
     if (outcome.allowed) return next();
     if (outcome.reason === "limited") {
       refuse(res, 429, API_BUDGET_REFUSED.code, API_BUDGET_REFUSED.message, limitHeaders(outcome));
@@ -144,6 +156,9 @@ export function createApp({ build, mode, emitToUser }: { build: ServerBuild; mod
   app.use((req, res, next) => (req.path.startsWith(STREAM_PATH) ? next() : compress(req, res, next)));
   app.use(sameSiteOnly);
   app.use("/api/streaming", apiBudget);
+  // Remix's old data protocol: this app's pages use single fetch (`.data`), and Remix logs every
+  // `?_data=` request as an error, so a flood of them would flood the error log.
+  app.use((req, res, next) => (req.query._data === undefined ? next() : refuse(res, 400, "invalid_request", "Data requests use single fetch (.data).")));
   // Hashed build assets never change under the same name; everything else in public/ may.
   app.use("/build", express.static(path.resolve("public/build"), { immutable: true, maxAge: "1y" }));
   app.use(
@@ -164,6 +179,7 @@ export function createApp({ build, mode, emitToUser }: { build: ServerBuild; mod
       clientIp: req.ip ?? req.socket.remoteAddress ?? "unknown",
       requestId: typeof req.id === "string" ? req.id : JSON.stringify(req.id),
       emitToUser,
+      apiBudget: res.locals.apiBudget as ApiBudgetTicket | undefined,
     }),
   });
   app.all("*", (req, res, next) => {

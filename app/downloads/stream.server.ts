@@ -143,7 +143,10 @@ async function startTransfer({ row, format, analysis, streamId, request, emit }:
     const handOff = await handOffHeaders(row, source, request);
     if (handOff) {
       // Recorded beside the answer, not before it: the front starts the transfer ~3 ms sooner.
-      void recordHandOff({ row, streamId, emit });
+      // A shutdown still waits for it (drainStreams).
+      const ending = recordHandOff({ row, streamId, emit });
+      endings.add(ending);
+      void ending.finally(() => endings.delete(ending));
       for (const [name, value] of Object.entries(handOff)) headers.set(name, value);
       return new Response(null, { status: 200, headers });
     }

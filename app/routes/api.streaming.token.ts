@@ -13,7 +13,7 @@ export const action = ({ request, context }: ActionFunctionArgs) =>
   apiRoute(async () => {
     assertMethod(request, "POST");
     // The address' API budget is spent with the link limits, in one round trip (server/app.ts leaves it to this route).
-    return withApiBudget(context.clientIp, async (shared) => {
+    return withApiBudget(context.clientIp, context.apiBudget, async (shared) => {
       const user = await requireApiUser(request);
       const parsed = TokenRequestSchema.safeParse(await readBody(request));
       if (!parsed.success) throw new AppError("invalid", "invalid_request", parsed.error.issues[0].message);

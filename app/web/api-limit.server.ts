@@ -23,7 +23,7 @@ function remember(ip: string, resetSeconds: number) {
   spentUntil.set(ip, now + resetSeconds * 1000);
 }
 
-function knownSpent(ip: string): LimitOutcome | null {
+function knownSpent(ip: string): Extract<LimitOutcome, { reason: "limited" }> | null {
   const until = spentUntil.get(ip);
   if (until === undefined) return null;
   const ms = until - Date.now();
@@ -51,19 +51,31 @@ function refusal(outcome: { limit: number; resetSeconds: number }) {
 }
 
 /**
- * Link creation takes the address' budget inside its own limit script: one round trip to Redis
- * for every limit. The Express middleware leaves these requests to it.
+ * The address' budget for one request that link creation may spend in its own limit script (one
+ * round trip to Redis for every limit). The Express middleware makes it for such requests
+ * instead of spending the budget itself, and spends it when the answer is gone if nothing else
+ * did (a body refused for its size, an answer Remix gave without the route): every request pays
+ * exactly once.
  */
-export const takesApiBudgetItself = (method: string, path: string) => method === "POST" && path === "/api/streaming/token";
+export type ApiBudgetTicket = { spent: boolean };
+
+/** POST /api/streaming/token, as Express and Remix route it (any case, a trailing slash, single fetch's `.data`). */
+const LINK_CREATION = /^\/api\/streaming\/token(\/|\.data)?$/i;
+
+export function deferApiBudget(method: string, path: string): ApiBudgetTicket | null {
+  return method === "POST" && LINK_CREATION.test(path) ? { spent: false } : null;
+}
 
 /**
  * Runs a route that spends the address' budget in its own script (`run` hands the window on).
  * A request that ends before that script ran (not signed in, a bad body, no such analysis)
- * spends it here instead, and is refused if that was one too many: every request pays once.
+ * spends it here instead, and is refused if that was one too many. Without a ticket the
+ * middleware has spent it already (a path it did not recognise): `run` gets no window.
  */
-export async function withApiBudget<T>(ip: string, run: (budget: SharedWindow) => Promise<T>): Promise<T> {
+export async function withApiBudget<T>(ip: string, ticket: ApiBudgetTicket | undefined, run: (budget?: SharedWindow) => Promise<T>): Promise<T> {
+  if (!ticket) return run();
   const known = knownSpent(ip);
-  if (known && !known.allowed && known.reason === "limited") throw refusal(known);
+  if (known) throw refusal(known);
   const budget: SharedWindow = {
     ...windowOf(apiPerIp, ip),
     spent: false,
@@ -73,14 +85,15 @@ export async function withApiBudget<T>(ip: string, run: (budget: SharedWindow) =
     },
   };
   try {
-    const result = await run(budget);
-    if (!budget.spent) await consumeApiRequest(ip);
-    return result;
+    return await run(budget);
   } catch (err) {
     if (!budget.spent) {
+      ticket.spent = true;
       const outcome = await consumeApiRequest(ip);
       if (!outcome.allowed && outcome.reason === "limited") throw refusal(outcome);
     }
     throw err;
+  } finally {
+    if (budget.spent) ticket.spent = true;
   }
 }

@@ -6,7 +6,7 @@
  * and docs page). It knows no capability.
  */
 export { apiDocsAsset, apiDocsPage } from "./api-docs.server";
-export { API_BUDGET_REFUSED, consumeApiRequest, takesApiBudgetItself, withApiBudget } from "./api-limit.server";
+export { API_BUDGET_REFUSED, consumeApiRequest, deferApiBudget, withApiBudget, type ApiBudgetTicket } from "./api-limit.server";
 export { apiRoute, formText, isCrossSite, rethrowAsPageOutage, assertMethod, methodNotAllowed, readBody, statusOf } from "./http.server";
 export { maskTokens } from "./mask-tokens.server";
 export { errorToast, requestTranslator } from "./messages.server";

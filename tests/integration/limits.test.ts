@@ -178,19 +178,19 @@ describe("the per-IP limit on /api/streaming/*", () => {
       return rows.length ? rows : null;
     });
     const formatId = row.formats.find((f) => !f.derived)!.id;
-    const link = (ip: string, body: unknown = { requestId, formatId }, as: Client = client) =>
-      as.request("/api/streaming/token", from(ip, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }));
+    const link = (ip: string, body: unknown = { requestId, formatId }, as: Client = client, path = "/api/streaming/token") =>
+      as.request(path, from(ip, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) }));
 
     const ip = "192.0.2.60";
     const statuses = [
       (await link(ip, {})).status, // a bad body: refused before the script, spends here
       (await link(ip, { requestId, formatId }, new Client(limited.baseUrl))).status, // not signed in
       (await link(ip)).status,
-      (await link(ip)).status,
+      (await link(ip, { requestId, formatId, padding: "x".repeat(100_000) })).status, // refused for its size before Remix: spent once answered
       (await client.request("/api/streaming/tokens", from(ip))).status, // the middleware's share of the same budget
-      (await link(ip)).status,
+      (await link(ip, { requestId, formatId }, client, "/api/streaming/token/")).status, // another spelling of the same route: spent once
     ];
-    expect(statuses).toEqual([400, 401, 201, 201, 200, 201]);
+    expect(statuses).toEqual([400, 401, 201, 413, 200, 201]);
 
     const refused = await link(ip);
     expect(refused.status).toBe(429);
@@ -201,11 +201,14 @@ describe("the per-IP limit on /api/streaming/*", () => {
     expect((await link(ip, {})).status).toBe(429);
     expect((await client.request("/api/streaming/tokens", from(ip))).status).toBe(429);
 
-    // The refused attempts took no link place: the user's fourth link (another address) is made.
+    // The refused attempts took no link place: the user's third link (another address) is made.
     expect((await link("192.0.2.61")).status).toBe(201);
+    // Remix's old data protocol is refused before Remix (which would log each one as an error).
+    const oldProtocol = await link("192.0.2.62", { requestId, formatId }, client, "/api/streaming/token?_data=root");
+    expect(oldProtocol.status).toBe(400);
     const [{ links }] = await sql<
       { links: number }[]
     >`select count(*)::int as links from stream_tokens t join analysis_requests a on a.id = t.analysis_id where a.id = ${requestId}`;
-    expect(links).toBe(4);
+    expect(links).toBe(3);
   });
 });
