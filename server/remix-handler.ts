@@ -42,7 +42,7 @@ function toRequest(req: ExpressRequest, res: ExpressResponse): Request {
   return new Request(url, init);
 }
 
-/** JSON (the API, `?_data` answers) and turbo-stream (single-fetch loader and action data). */
+/** JSON (the API) and turbo-stream (single-fetch loader and action data). */
 const DATA_TYPE = /^(application\/json|text\/x-script)\b/i;
 
 async function send(res: ExpressResponse, response: Response, clientGone: boolean) {

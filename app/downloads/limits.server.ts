@@ -24,9 +24,9 @@ import { TOKEN_COUNTERS } from "./counters.server";
  * script counts the link created or the refusal for monitoring.
  */
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 /** TAKE's answer when the caller's shared window is spent (not a link refusal: not counted as one). */
 const SHARED_REFUSED = "shared_window";
-const DAY_MS = 86_400_000;
 
 const activeKey = (userId: string) => `rl:tokens-active:${userId}`;
 const hourlyKey = (userId: string) => `rl:tokens-hour:${userId}`;

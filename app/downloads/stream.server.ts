@@ -24,6 +24,11 @@ import { recordStreamEnd, verifyStreamToken } from "./tokens.server";
 const running = new Map<string, Set<(reason: Error) => void>>();
 /** The bookkeeping of streams that ended (slot, bytes, counters), so a shutdown can wait for it. */
 const endings = new Set<Promise<unknown>>();
+/** Keeps one such record in `endings` until it is written. */
+function awaitedAtShutdown(ending: Promise<unknown>) {
+  endings.add(ending);
+  void ending.finally(() => endings.delete(ending));
+}
 let draining = false;
 
 class StreamStop extends Error {
@@ -143,10 +148,7 @@ async function startTransfer({ row, format, analysis, streamId, request, emit }:
     const handOff = await handOffHeaders(row, source, request);
     if (handOff) {
       // Recorded beside the answer, not before it: the front starts the transfer ~3 ms sooner.
-      // A shutdown still waits for it (drainStreams).
-      const ending = recordHandOff({ row, streamId, emit });
-      endings.add(ending);
-      void ending.finally(() => endings.delete(ending));
+      awaitedAtShutdown(recordHandOff({ row, streamId, emit }));
       for (const [name, value] of Object.entries(handOff)) headers.set(name, value);
       return new Response(null, { status: 200, headers });
     }
@@ -254,8 +256,7 @@ function trackTransfer({ row, format, streamId, emit, upstream }: Pick<Transfer,
       recordStreamEnd({ tokenId: row.id, bytes: progress.bytes() }),
       countStream({ outcome: status, reason: status === "failed" ? "upstream_error" : undefined, bytes: progress.bytes(), title: row.title }),
     ]).catch((err: unknown) => logger.warn({ err }, "could not record a stream's end"));
-    endings.add(ending);
-    void ending.finally(() => endings.delete(ending));
+    awaitedAtShutdown(ending);
   });
   return body;
 }

@@ -23,7 +23,7 @@ export type Limiter = ReturnType<typeof createLimiter>;
 /**
  * A limiter's window for one key, for a route that takes it inside its own Lua script (one round
  * trip for all its limits) instead of through `consume`: the same key, points and duration, spent
- * with rate-limiter-flexible's semantics (SPEND_WINDOW_LUA). `spent` says whether the script ran.
+ * with rate-limiter-flexible's semantics (spendWindowLua). `spent` says whether the script ran.
  */
 export type SharedWindow = {
   key: string;

@@ -76,24 +76,22 @@ export async function withApiBudget<T>(ip: string, ticket: ApiBudgetTicket | und
   if (!ticket) return run();
   const known = knownSpent(ip);
   if (known) throw refusal(known);
-  const budget: SharedWindow = {
+  // The ticket itself is the window the script spends: what the script marks, the middleware sees.
+  const budget: SharedWindow = Object.assign(ticket, {
     ...windowOf(apiPerIp, ip),
-    spent: false,
-    refusal: (outcome) => {
+    refusal: (outcome: { limit: number; resetSeconds: number }) => {
       remember(ip, outcome.resetSeconds);
       return refusal(outcome);
     },
-  };
+  });
   try {
     return await run(budget);
   } catch (err) {
     if (!budget.spent) {
-      ticket.spent = true;
+      budget.spent = true;
       const outcome = await consumeApiRequest(ip);
       if (!outcome.allowed && outcome.reason === "limited") throw refusal(outcome);
     }
     throw err;
-  } finally {
-    if (budget.spent) ticket.spent = true;
   }
 }
